@@ -5,16 +5,16 @@
 # %% auto #0
 __all__ = ['DATA_DIR', 'FAITHFUL_FEATURES', 'load_faithful']
 
-# %% ../nbs/80_datasets.ipynb #7a197735
+# %% ../nbs/80_datasets.ipynb #ad52ae3d
 from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/80_datasets.ipynb #67362b4c
+# %% ../nbs/80_datasets.ipynb #1bdff458
 DATA_DIR = Path(str(files("mixlearn"))) / "data"
 
-# %% ../nbs/80_datasets.ipynb #3bf9fb3f
+# %% ../nbs/80_datasets.ipynb #04982c39
 FAITHFUL_FEATURES = ("eruptions", "waiting")
 
 
