@@ -168,7 +168,10 @@ def initial_responsibilities(X, n_components, init_params, rng):
     if init_params == "kmeans":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # scipy warns on an empty cluster; EM copes with it
-            _, labels = kmeans2(X, n_components, minit="++", rng=rng, check_finite=False)
+            try:
+                _, labels = kmeans2(X, n_components, minit="++", rng=rng, check_finite=False)
+            except TypeError:               # SciPy < 1.15 (Python 3.9) calls it `seed`
+                _, labels = kmeans2(X, n_components, minit="++", seed=rng, check_finite=False)
         resp[np.arange(n), labels] = 1.0
     elif init_params == "k-means++":
         resp[kmeans_plusplus(X, n_components, rng), np.arange(n_components)] = 1.0
