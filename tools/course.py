@@ -10,7 +10,7 @@ Needs only python3 (3.9+) on PATH. Steps:
 1. make .venv in the repository (once) and `pip install -e ".[dev]"` into it (again only when
    setup.py, settings.ini or pyproject.toml changed);
 2. execute nbs/index.ipynb and every nbs/NN_*.ipynb, in order, each top to bottom in a fresh
-   kernel running .venv's python (MPLBACKEND=Agg), printing each chapter's run time and status.
+   kernel running .venv's python (Agg backend; inline with --save, so figures are saved), printing each chapter's run time and status.
    The committed notebooks are left untouched unless --save is given;
 3. render the course site with nbdev_docs into _docs/ when `quarto` is on PATH; otherwise say
    that it was not rendered (the GitHub workflow deploy.yaml renders and publishes it).
@@ -40,7 +40,10 @@ def execute(nb: Path, save: bool, timeout: int) -> tuple[bool, float, str]:
     "Run one notebook in a fresh kernel; return (ok, seconds, error text)."
     cmd = [str(bin_path("python")), str(ROOT / "tools" / "_execute_notebook.py"), str(nb),
            "--timeout", str(timeout)] + (["--save"] if save else [])
-    env = tool_env(MPLBACKEND="Agg", JUPYTER_PLATFORM_DIRS="1")
+    # Agg draws nothing into a notebook: with --save the figures must be captured, so use the
+    # inline backend there (a plain run only needs the cells to succeed, so Agg is fine and quiet)
+    backend = "module://matplotlib_inline.backend_inline" if save else "Agg"
+    env = tool_env(MPLBACKEND=backend, JUPYTER_PLATFORM_DIRS="1")
     t0 = time.perf_counter()
     res = subprocess.run(cmd, cwd=str(ROOT), env=env, stdin=subprocess.DEVNULL, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
