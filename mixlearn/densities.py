@@ -121,8 +121,8 @@ def _quadratic_coefficients(precisions, centred_means):
     return a, -2.0 * projected, np.einsum("ki,ki->k", centred_means, projected)
 
 # %% ../nbs/00_densities.ipynb #f908646f
-def _chunk_rows(n_samples, width, budget=1 << 18):
-    "Row-chunk size so that a (rows, width) float64 temporary stays near `budget` elements (2 MB)."
+def _chunk_rows(n_samples, width, budget=1 << 16):
+    "Row-chunk size so that a (rows, width) float64 temporary stays near `budget` elements (0.5 MB)."
     return int(max(256, min(n_samples, budget // max(width, 1))))
 
 # %% ../nbs/00_densities.ipynb #ae232ecd

@@ -38,7 +38,7 @@ def gaussian_statistics(X, resp, covariance_type, shift=None):
     sums = np.zeros((k, d))
     second = np.zeros({"full": (k, d * (d + 1) // 2) if quadratic else (k, d, d), "tied": (d, d),
                        "diag": (k, d), "spherical": (k,)}[covariance_type])
-    rows = int(max(256, min(n, (1 << 18) // (width[covariance_type] + d))))
+    rows = int(max(256, min(n, (1 << 16) // (width[covariance_type] + d))))
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         centred = X[start:stop] - shift
