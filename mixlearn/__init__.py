@@ -3,6 +3,9 @@ __version__ = "0.0.1"
 from mixlearn.em import BaseMixture, ConvergenceWarning, NotFittedError
 from mixlearn.gaussian import GaussianMixture
 from mixlearn.selection import select_n_components
+from mixlearn.bernoulli import BernoulliMixture, CategoricalMixture
+from mixlearn.dirichlet import DirichletMultinomialMixture, MultinomialMixture
 
-__all__ = ["BaseMixture", "ConvergenceWarning", "GaussianMixture", "NotFittedError", "select_n_components",
-           "__version__"]
+__all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "ConvergenceWarning",
+           "DirichletMultinomialMixture", "GaussianMixture", "MultinomialMixture", "NotFittedError",
+           "select_n_components", "__version__"]
