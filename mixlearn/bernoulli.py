@@ -9,7 +9,7 @@ __all__ = ['bernoulli_log_prob', 'bernoulli_statistics', 'bernoulli_parameters',
 # %% ../nbs/04_bernoulli.ipynb #c5aeee1f
 import numpy as np
 
-from .em import BaseMixture, check_real
+from .em import BaseMixture, check_init_array, check_real, check_weights_init
 
 # %% ../nbs/04_bernoulli.ipynb #e3f3caf0
 def bernoulli_log_prob(X, probs, out=None):
@@ -63,15 +63,7 @@ def _check_alpha(alpha):
 
 def _check_init(name, value, shape, low, high, open_interval=False):
     "A user-given initial parameter as a float array of `shape` with values in [low, high] (or (low, high))."
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
-    array = array.astype(float)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must contain only finite numbers; got {int((~np.isfinite(array)).sum())} "
-                         "non-finite value(s)")
+    array = check_init_array(name, value, shape)
     outside = (array <= low) | (array >= high) if open_interval else (array < low) | (array > high)
     if outside.any():
         interval = f"({low}, {high})" if open_interval else f"[{low}, {high}]"
@@ -79,11 +71,6 @@ def _check_init(name, value, shape, low, high, open_interval=False):
     return array
 
 
-def _check_weights_init(weights_init, n_components):
-    weights = _check_init("weights_init", weights_init, (n_components,), 0.0, 1.0)
-    if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"weights_init must sum to 1; got sum {weights.sum():.6g}")
-    return weights
 
 
 def _describe_values(values, limit=5):
@@ -128,7 +115,7 @@ class BernoulliMixture(BaseMixture):
         "alpha > 0; weights_init (k,) on the simplex; probs_init (k, d) strictly inside (0, 1)."
         _check_alpha(self.alpha)
         if self.weights_init is not None:
-            _check_weights_init(self.weights_init, self.n_components)
+            check_weights_init(self.weights_init, self.n_components)
         if self.probs_init is not None:
             _check_init("probs_init", self.probs_init, (self.n_components, X.shape[1]), 0.0, 1.0,
                         open_interval=True)
@@ -273,7 +260,7 @@ class CategoricalMixture(BaseMixture):
     def _check_parameters(self, X):
         _check_alpha(self.alpha)
         if self.weights_init is not None:
-            _check_weights_init(self.weights_init, self.n_components)
+            check_weights_init(self.weights_init, self.n_components)
 
     def _encode(self, X):
         "One-hot rows of X, cached for the X that EM passes at every iteration."

@@ -12,7 +12,8 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .densities import check_random_state
-from .em import BaseMixture, NotFittedError, check_integer, check_real
+from .em import (BaseMixture, NotFittedError, check_init_array, check_integer, check_real,
+                         check_weights_init)
 
 # %% ../nbs/05_dirichlet.ipynb #998f1eda
 def check_counts(X, name="X"):
@@ -126,29 +127,6 @@ def dirichlet_multinomial_fixed_point(X, resp, alphas, *, max_iter=100, tol=1e-6
         new_alphas[component] = alpha
     return new_alphas
 
-# %% ../nbs/05_dirichlet.ipynb #486eca4f
-def _check_init_array(name, value, shape):
-    "A user-given initial parameter as a finite float array of the expected shape."
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
-    array = array.astype(float)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must contain only finite numbers; got {int((~np.isfinite(array)).sum())} "
-                         "non-finite value(s)")
-    return array
-
-
-def _check_weights_init(weights_init, k):
-    weights = _check_init_array("weights_init", weights_init, (k,))
-    if (weights < 0).any() or (weights > 1).any():
-        raise ValueError(f"weights_init must lie in [0, 1]; got min {weights.min():.4g}, max {weights.max():.4g}")
-    if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"weights_init must sum to 1; got sum {weights.sum():.6g}")
-    return weights
-
 # %% ../nbs/05_dirichlet.ipynb #b23ffb64
 class _CountMixture(BaseMixture):
     """What the two count mixtures share: count validation, the per-row statistics of X cached during
@@ -216,9 +194,9 @@ class MultinomialMixture(_CountMixture):
                              f"log p = -inf); got {self.alpha}")
         k, V = self.n_components, X.shape[1]
         if self.weights_init is not None:
-            _check_weights_init(self.weights_init, k)
+            check_weights_init(self.weights_init, k)
         if self.probs_init is not None:
-            probs = _check_init_array("probs_init", self.probs_init, (k, V))
+            probs = check_init_array("probs_init", self.probs_init, (k, V))
             if (probs <= 0).any():
                 raise ValueError(f"probs_init must be positive; got min {probs.min():.4g}")
             if not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-6):
@@ -278,9 +256,9 @@ class DirichletMultinomialMixture(_CountMixture):
             raise ValueError(f"alpha_floor must be > 0 (log Gamma(0) is infinite); got {self.alpha_floor}")
         k, V = self.n_components, X.shape[1]
         if self.weights_init is not None:
-            _check_weights_init(self.weights_init, k)
+            check_weights_init(self.weights_init, k)
         if self.alphas_init is not None:
-            alphas = _check_init_array("alphas_init", self.alphas_init, (k, V))
+            alphas = check_init_array("alphas_init", self.alphas_init, (k, V))
             if (alphas <= 0).any():
                 raise ValueError(f"alphas_init must be positive; got min {alphas.min():.4g}")
 

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['INIT_PARAMS', 'log_softmax_responsibilities', 'ConvergenceWarning', 'NotFittedError', 'check_array',
-           'check_sample_weight', 'check_integer', 'check_real', 'kmeans_plusplus', 'initial_responsibilities',
-           'BaseMixture']
+           'check_sample_weight', 'check_integer', 'check_real', 'check_init_array', 'check_weights_init',
+           'kmeans_plusplus', 'initial_responsibilities', 'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import inspect
@@ -133,6 +133,29 @@ def check_real(name, value, minimum):
     if not np.isfinite(value) or value < minimum:
         raise ValueError(f"{name} must be a finite number >= {minimum}; got {value}")
     return float(value)
+
+def check_init_array(name, value, shape):
+    "A user-given initial parameter (`weights_init`, `means_init`, ...) as a finite float array of `shape`."
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
+    array = array.astype(float)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must contain only finite numbers; got {int((~np.isfinite(array)).sum())} "
+                         "non-finite value(s)")
+    return array
+
+
+def check_weights_init(weights_init, n_components):
+    "User-given mixing weights: shape (k,), each in [0, 1], summing to one (to 1e-6)."
+    weights = check_init_array("weights_init", weights_init, (n_components,))
+    if (weights < 0).any() or (weights > 1).any():
+        raise ValueError(f"weights_init must lie in [0, 1]; got min {weights.min():.4g}, max {weights.max():.4g}")
+    if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"weights_init must sum to 1; got sum {weights.sum():.6g}")
+    return weights
 
 # %% ../nbs/01_em.ipynb #9669dff0
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")

@@ -12,7 +12,7 @@ from .densities import (QUADRATIC_MAX_FEATURES, check_covariance_type, compute_p
                                 covariances_from_precision_cholesky, gaussian_log_prob,
                                 precision_cholesky_from_precisions, quadratic_features,
                                 sample_gaussian_mixture)
-from .em import BaseMixture, NotFittedError, check_real
+from .em import BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init
 
 # %% ../nbs/02_gaussian.ipynb #9baa8891
 def gaussian_statistics(X, resp, covariance_type, shift=None):
@@ -113,20 +113,6 @@ def _m_step_parameters(X, resp, covariance_type, reg_covar):
             means[component], covariances[component] = mean[0], covariance[0]
     return weights, means, covariances
 
-# %% ../nbs/02_gaussian.ipynb #660d28da
-def _check_init_array(name, value, shape):
-    "A user-given initial parameter as a finite float array of the expected shape."
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
-    array = array.astype(float)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must contain only finite numbers; got {int((~np.isfinite(array)).sum())} "
-                         "non-finite value(s)")
-    return array
-
 # %% ../nbs/02_gaussian.ipynb #292b0a12
 class GaussianMixture(BaseMixture):
     """A mixture of k Gaussians fitted by EM: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).
@@ -157,17 +143,12 @@ class GaussianMixture(BaseMixture):
         check_real("reg_covar", self.reg_covar, 0.0)
         k, d = self.n_components, X.shape[1]
         if self.weights_init is not None:
-            weights = _check_init_array("weights_init", self.weights_init, (k,))
-            if (weights < 0).any() or (weights > 1).any():
-                raise ValueError(f"weights_init must lie in [0, 1]; got min {weights.min():.4g}, "
-                                 f"max {weights.max():.4g}")
-            if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
-                raise ValueError(f"weights_init must sum to 1; got sum {weights.sum():.6g}")
+            check_weights_init(self.weights_init, k)
         if self.means_init is not None:
-            _check_init_array("means_init", self.means_init, (k, d))
+            check_init_array("means_init", self.means_init, (k, d))
         if self.precisions_init is not None:
             shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}
-            precisions = _check_init_array("precisions_init", self.precisions_init,
+            precisions = check_init_array("precisions_init", self.precisions_init,
                                            shape[self.covariance_type])
             if self.covariance_type in ("full", "tied"):
                 if not np.allclose(precisions, np.swapaxes(precisions, -1, -2)):
