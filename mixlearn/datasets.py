@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['DATA_DIR', 'FAITHFUL_FEATURES', 'PENGUINS_FEATURES', 'SURVEY_FEATURES', 'SURVEY_CATEGORIES', 'MLB_BATTING_FEATURES',
-           'load_faithful', 'load_penguins', 'load_survey', 'load_mlb_batting']
+           'TWINS_PHENOTYPES', 'load_faithful', 'load_penguins', 'load_survey', 'load_mlb_batting', 'load_twins_gut',
+           'load_mcycle']
 
 # %% ../nbs/80_datasets.ipynb #ad52ae3d
 from importlib.resources import files
@@ -74,3 +75,28 @@ def load_mlb_batting():
     X = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(2, 9), dtype=np.int64)
     year = np.loadtxt(path, delimiter=",", skiprows=1, usecols=0, dtype=np.int64)
     return X, year
+
+# %% ../nbs/80_datasets.ipynb #d4810ac8
+TWINS_PHENOTYPES = ("Lean", "Obese", "Overweight")
+
+
+def load_twins_gut():
+    """Genus-level read counts of 278 gut-microbiome samples (Turnbaugh et al. 2009; the `Twins` data of
+    Holmes, Harris & Quince 2012, Bioconductor package `DirichletMultinomial`).
+
+    Returns `(X, taxa, phenotype)`: X of shape (278, 130) int64 read counts, taxa a tuple of the 130
+    genus names (the columns of X), and phenotype of shape (278,), a str array of "Lean", "Obese" or
+    "Overweight"."""
+    path = DATA_DIR / "twins_gut.csv"
+    with open(path) as f:
+        taxa = tuple(f.readline().rstrip("\n").split(",")[2:])
+    X = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(2, 2 + len(taxa)), dtype=np.int64)
+    phenotype = np.loadtxt(path, delimiter=",", skiprows=1, usecols=1, dtype=str)
+    return X, taxa, phenotype
+
+# %% ../nbs/80_datasets.ipynb #a308279a
+def load_mcycle():
+    """Motorcycle crash-test data (R's `MASS::mcycle`): `(times, accel)`, two float64 arrays of shape
+    (133,): time after impact (ms) and head acceleration (g)."""
+    data = np.loadtxt(DATA_DIR / "mcycle.csv", delimiter=",", skiprows=1)
+    return data[:, 0], data[:, 1]

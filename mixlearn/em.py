@@ -333,6 +333,12 @@ class BaseMixture:
         "The bound EM maximises: the (weighted) mean log-likelihood per sample."
         return float(np.average(log_prob_norm, weights=sample_weight))
 
+    def _bound_after_m_step(self, X, resp, bound):
+        """The bound recorded for this iteration, called right after the M-step with the E-step's
+        (weighted) responsibilities. EM keeps the E-step's value; a variational family returns its
+        ELBO at the updated parameters instead (scikit-learn's BayesianGaussianMixture does the same)."""
+        return bound
+
     def _get_parameters(self):
         return {name: np.copy(getattr(self, name)) for name in self._parameter_names}
 
@@ -396,6 +402,7 @@ class BaseMixture:
                 if sample_weight is not None:
                     resp *= sample_weight[:, None]
                 self._m_step(X, resp)
+                bound = self._bound_after_m_step(X, resp, bound)
                 bounds.append(bound)
                 change = bound - previous
                 if self.verbose >= 2 and n_iter % self.verbose_interval == 0:
