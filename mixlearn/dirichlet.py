@@ -96,9 +96,13 @@ def dirichlet_multinomial_log_prob(X, alphas, out=None, log_coefficient=None, no
 
 # %% ../nbs/05_dirichlet.ipynb #72b955e7
 def dirichlet_multinomial_fixed_point(X, resp, alphas, *, max_iter=100, tol=1e-6, floor=ALPHA_FLOOR,
-                                      nonzero=None):
+                                      nonzero=None, prior_shape=0.0, prior_rate=0.0):
     """Minka's (2000) fixed-point M-step for Dirichlet-multinomial components (@eq-minka), per component k:
     alpha_j <- alpha_j sum_i r_ik [psi(x_ij + alpha_j) - psi(alpha_j)] / sum_i r_ik [psi(N_i + A) - psi(A)].
+
+    With a Gamma(prior_shape, prior_rate) prior on every alpha_j (taken in log alpha, as Holmes et al.
+    2012 do; @eq-minka-map) the MAP update is alpha_j <- (alpha_j num_j + shape) / (den + rate); the
+    default 0, 0 is the maximum-likelihood update.
 
     resp: (n, k) weights; alphas: (k, V) starting values. Sweeps until the largest relative change is
     below `tol` or for `max_iter` sweeps; alphas below `floor` are raised to it. Returns new (k, V) alphas."""
@@ -115,11 +119,11 @@ def dirichlet_multinomial_fixed_point(X, resp, alphas, *, max_iter=100, tol=1e-6
         for _ in range(max_iter):
             precision = alpha.sum()
             denominator = r @ (digamma(totals + precision) - digamma(precision))
-            if denominator <= 0:
+            if denominator + prior_rate <= 0:
                 break                                      # every weighted row is empty (N_i = 0)
             a = alpha[cols]
             numerator = np.bincount(cols, weights=r_nonzero * (digamma(values + a) - digamma(a)), minlength=V)
-            updated = np.maximum(alpha * numerator / denominator, floor)
+            updated = np.maximum((alpha * numerator + prior_shape) / (denominator + prior_rate), floor)
             change = np.max(np.abs(updated - alpha) / alpha)
             alpha = updated
             if change < tol:
@@ -230,7 +234,9 @@ class MultinomialMixture(_CountMixture):
 class DirichletMultinomialMixture(_CountMixture):
     """A mixture of k Dirichlet-multinomials fitted by EM: p(x) = sum_k pi_k DirMult(x | alpha_k), the
     M-step by Minka's fixed point (`dirichlet_multinomial_fixed_point`) with alphas floored at
-    `alpha_floor`. After `fit`: `weights_` (k,), `alphas_` (k, V), `n_trials_`, `converged_`, `n_iter_`,
+    `alpha_floor`. `prior_shape`, `prior_rate` > 0 put a Gamma prior on every alpha (in log alpha, as
+    Holmes, Harris & Quince 2012; their package uses 0.1, 0.1) and make the M-step a MAP step; the
+    bound then includes the log prior. After `fit`: `weights_` (k,), `alphas_` (k, V), `n_trials_`, `converged_`, `n_iter_`,
     `lower_bound_`, `lower_bounds_`, `n_features_in_`; derived: `precisions_` = alphas_.sum(1) (k,) and
     `probs_` = alphas_ / precisions_ (k, V)."""
 
@@ -238,7 +244,8 @@ class DirichletMultinomialMixture(_CountMixture):
 
     def __init__(self, n_components=1, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, alphas_init=None, fixed_point_max_iter=50, fixed_point_tol=1e-6,
-                 alpha_floor=ALPHA_FLOOR, random_state=None, warm_start=False, verbose=0, verbose_interval=10):
+                 alpha_floor=ALPHA_FLOOR, prior_shape=0.0, prior_rate=0.0, random_state=None, warm_start=False,
+                 verbose=0, verbose_interval=10):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
                          verbose_interval=verbose_interval)
@@ -247,6 +254,8 @@ class DirichletMultinomialMixture(_CountMixture):
         self.fixed_point_max_iter = fixed_point_max_iter
         self.fixed_point_tol = fixed_point_tol
         self.alpha_floor = alpha_floor
+        self.prior_shape = prior_shape
+        self.prior_rate = prior_rate
 
     def _check_parameters(self, X):
         check_integer("fixed_point_max_iter", self.fixed_point_max_iter, 1)
@@ -254,6 +263,8 @@ class DirichletMultinomialMixture(_CountMixture):
         check_real("alpha_floor", self.alpha_floor, 0.0)
         if self.alpha_floor <= 0:
             raise ValueError(f"alpha_floor must be > 0 (log Gamma(0) is infinite); got {self.alpha_floor}")
+        check_real("prior_shape", self.prior_shape, 0.0)
+        check_real("prior_rate", self.prior_rate, 0.0)
         k, V = self.n_components, X.shape[1]
         if self.weights_init is not None:
             check_weights_init(self.weights_init, k)
@@ -282,7 +293,18 @@ class DirichletMultinomialMixture(_CountMixture):
         _, nonzero = self._statistics(X)
         self.alphas_ = dirichlet_multinomial_fixed_point(
             X, resp, self.alphas_, max_iter=self.fixed_point_max_iter, tol=self.fixed_point_tol,
-            floor=self.alpha_floor, nonzero=nonzero)
+            floor=self.alpha_floor, nonzero=nonzero, prior_shape=self.prior_shape, prior_rate=self.prior_rate)
+
+    def _log_prior(self):
+        "@eq-dm-log-posterior's prior term summed over components and words (0 without a prior)."
+        if self.prior_shape == 0 and self.prior_rate == 0:
+            return 0.0
+        return float(np.sum(self.prior_shape * np.log(self.alphas_) - self.prior_rate * self.alphas_))
+
+    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
+        "Mean log-likelihood plus the log prior divided by the total weight: what MAP-EM never decreases."
+        total = log_prob_norm.shape[0] if sample_weight is None else float(sample_weight.sum())
+        return float(np.average(log_prob_norm, weights=sample_weight)) + self._log_prior() / total
 
     def _log_prob(self, X, out=None):
         log_coefficient, nonzero = self._statistics(X)

@@ -244,6 +244,68 @@ def test_alpha_floor_keeps_unseen_words_finite():
     assert np.isfinite(model.score_samples(np.array([[1.0, 1.0, 1.0]]))).all()
 
 
+def _map_objective(X, r, alpha, shape, rate):
+    return _weighted_dm_loglik(X, r, alpha) + np.sum(shape * np.log(alpha) - rate * alpha)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_map_fixed_point_zeroes_gradient_in_log_alpha_and_never_decreases(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.multinomial(40, rng.dirichlet(rng.gamma(1.0, 1.0, size=8) * 4, size=300)).astype(float)
+    X[:, 2] = 0                                                     # an unseen word
+    r = rng.uniform(size=(300, 1))
+    shape, rate = 0.3, 0.2
+    alpha, values = np.ones(8), []
+    for _ in range(50):
+        values.append(_map_objective(X, r[:, 0], alpha, shape, rate))
+        alpha = dirichlet_multinomial_fixed_point(X, r, alpha[None], max_iter=1, prior_shape=shape,
+                                                  prior_rate=rate)[0]
+    assert np.all(np.diff(values) >= -1e-9)
+    alpha = dirichlet_multinomial_fixed_point(X, r, alpha[None], max_iter=20000, tol=1e-14,
+                                              prior_shape=shape, prior_rate=rate)[0]
+    A = alpha.sum()
+    gradient_alpha = r[:, 0] @ ((digamma(A) - digamma(X.sum(1) + A))[:, None] + digamma(X + alpha) - digamma(alpha))
+    gradient_log_alpha = alpha * gradient_alpha + shape - rate * alpha
+    assert np.abs(gradient_log_alpha).max() < 1e-8 * A
+    b = r[:, 0] @ (digamma(X.sum(1) + A) - digamma(A))
+    assert alpha[2] == pytest.approx(shape / (b + rate), rel=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::mixlearn.ConvergenceWarning")      # tol=0: runs all 30 iterations
+def test_map_bound_monotone_and_includes_the_prior(X_counts):
+    model = DirichletMultinomialMixture(3, prior_shape=0.1, prior_rate=0.1, random_state=0, tol=0,
+                                        max_iter=30).fit(X_counts)
+    assert np.all(np.diff(model.lower_bounds_) >= -1e-9)
+    plain = model.score(X_counts)
+    # lower_bound_ is the mean log posterior (without constant) of the parameters before the last M-step
+    log_prior = np.sum(0.1 * np.log(model.alphas_) - 0.1 * model.alphas_) / len(X_counts)
+    assert model.lower_bound_ == pytest.approx(plain + log_prior, abs=1e-3)
+    assert log_prior < -1e-3                                       # the prior term is really there
+
+
+def test_twins_k1_reproduces_dirichlet_multinomial_package():
+    """Holmes, Harris & Quince's Bioconductor package (1.40.0, bench/reference_dmn.R) gives, for the Twins data
+    and K = 1: NLE 39162.1117 and theta 24.36115 with its Gamma(0.1, 0.1) prior on log alpha."""
+    from mixlearn.datasets import load_twins_gut
+    X, _, _ = load_twins_gut()
+    model = DirichletMultinomialMixture(1, prior_shape=0.1, prior_rate=0.1, tol=1e-10, max_iter=50,
+                                        fixed_point_max_iter=5000, fixed_point_tol=1e-13).fit(X)
+    nle = -(model.score(X) * len(X) + np.sum(0.1 * np.log(model.alphas_) - 0.1 * model.alphas_)
+            + model.alphas_.size * (0.1 * np.log(0.1) - gammaln(0.1)))
+    assert nle == pytest.approx(39162.1117, abs=2e-3)
+    assert model.precisions_[0] == pytest.approx(24.36115, rel=2e-5)
+
+
+def test_dm_beats_multinomial_on_real_species_counts():
+    from mixlearn.datasets import load_twins_gut
+    X, _, _ = load_twins_gut()
+    split = np.random.default_rng(1).permutation(len(X))
+    train, test = X[split[70:]], X[split[:70]]
+    dm = DirichletMultinomialMixture(1, random_state=0).fit(train)
+    mm = MultinomialMixture(3, n_init=2, random_state=0, max_iter=300).fit(train)
+    assert dm.score(test) > mm.score(test) + 500
+
+
 def test_dm_beats_multinomial_on_overdispersed_data():
     truth = _truth_dm(3)
     X, _ = truth.sample(600)
@@ -331,7 +393,10 @@ def test_bad_multinomial_hyperparameters(params, name, X_counts):
                                           ({"alphas_init": np.zeros((2, 30))}, "alphas_init"),
                                           ({"fixed_point_max_iter": 0}, "fixed_point_max_iter"),
                                           ({"fixed_point_tol": -1.0}, "fixed_point_tol"),
-                                          ({"alpha_floor": 0.0}, "alpha_floor")])
+                                          ({"alpha_floor": 0.0}, "alpha_floor"),
+                                          ({"prior_shape": -0.1}, "prior_shape"),
+                                          ({"prior_rate": np.inf}, "prior_rate"),
+                                          ({"prior_rate": "0.1"}, "prior_rate")])
 def test_bad_dm_hyperparameters(params, name, X_counts):
     with pytest.raises(BAD, match=name):
         DirichletMultinomialMixture(2, **params).fit(X_counts)
