@@ -76,7 +76,7 @@ def load_mlb_batting():
     year = np.loadtxt(path, delimiter=",", skiprows=1, usecols=0, dtype=np.int64)
     return X, year
 
-# %% ../nbs/80_datasets.ipynb #d4810ac8
+# %% ../nbs/80_datasets.ipynb #a0aa8766
 TWINS_PHENOTYPES = ("Lean", "Obese", "Overweight")
 
 
@@ -94,7 +94,7 @@ def load_twins_gut():
     phenotype = np.loadtxt(path, delimiter=",", skiprows=1, usecols=1, dtype=str)
     return X, taxa, phenotype
 
-# %% ../nbs/80_datasets.ipynb #a308279a
+# %% ../nbs/80_datasets.ipynb #d3f554f0
 def load_mcycle():
     """Motorcycle crash-test data (R's `MASS::mcycle`): `(times, accel)`, two float64 arrays of shape
     (133,): time after impact (ms) and head acceleration (g)."""
