@@ -47,7 +47,7 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 DEFAULT_N = (10_000, 100_000, 1_000_000)
 DEFAULT_D = (2, 10, 50)
 DEFAULT_K = (5, 20)
-DEFAULT_TYPES = ("full", "diag")
+DEFAULT_TYPES = COVARIANCE_TYPES
 QUICK = dict(n=(10_000, 100_000), d=(2, 10), k=(5,), types=("full", "diag"))
 
 
@@ -177,6 +177,55 @@ def peak_mb(cls, X, k, covariance_type, max_iter, init, seed) -> float:
     return peak / 2**20
 
 
+# ---------------------------------------------------------------------------------------------
+# the floor: what one EM iteration cannot go below on this machine
+# ---------------------------------------------------------------------------------------------
+def measure_gemm_rate(repeats: int = 5) -> float:
+    """Double-precision GEMM rate (flop/s) of this BLAS: the best of `repeats` products of a (4096, 512)
+    and a (512, 512) matrix (2.1 GFlop), a shape like the E-step's stacked products, in place."""
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((4096, 512)), rng.standard_normal((512, 512))
+    out = np.empty((4096, 512))
+    np.matmul(A, B, out=out)
+    best = min(_timed(lambda: np.matmul(A, B, out=out)) for _ in range(repeats))
+    return 2 * 4096 * 512 * 512 / best
+
+
+def measure_exp_rate(repeats: int = 5) -> float:
+    "Rate of `np.exp` (values/s) on 2^20 float64 values written in place, like the E-step's softmax."
+    x = np.random.default_rng(0).uniform(-30, 0, size=2**20)
+    out = np.empty_like(x)
+    np.exp(x, out=out)
+    best = min(_timed(lambda: np.exp(x, out=out)) for _ in range(repeats))
+    return x.size / best
+
+
+def _timed(f) -> float:
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start
+
+
+def iteration_flops(n: int, d: int, k: int, covariance_type: str) -> float:
+    """Floating-point operations of one EM iteration (E-step + M-step), leading terms of the
+    matrix products it cannot avoid: full 4nkd^2 (E: x U_k for every k; M: the weighted scatter
+    matrices), tied 4nd^2 + 4nkd, diag 8nkd (E: x^2 and x against k diagonals; M: two weighted sums),
+    spherical 4nkd; plus the 4nkd of the means in the full case."""
+    if covariance_type == "full":
+        return 4.0 * n * k * d * d + 4.0 * n * k * d
+    if covariance_type == "tied":
+        return 4.0 * n * d * d + 4.0 * n * k * d
+    if covariance_type == "diag":
+        return 8.0 * n * k * d
+    return 4.0 * n * k * d + 4.0 * n * d
+
+
+def floor_seconds(n, d, k, covariance_type, max_iter, gemm_rate, exp_rate) -> float:
+    "The floor of a fit of max_iter iterations: max(flops / GEMM rate, n k / exp rate) per iteration."
+    per_iteration = max(iteration_flops(n, d, k, covariance_type) / gemm_rate, n * k / exp_rate)
+    return max_iter * per_iteration
+
+
 def relative_difference(a, b) -> float:
     "max |a - b| / max |b|: the largest deviation, relative to the array's scale."
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -225,20 +274,23 @@ def fmt_seconds(s: float) -> str:
 
 
 COLUMNS = ("n", "d", "k", "cov", "iter", "reps", "sklearn s", "mixlearn s", "ratio t", "spread", "ratio cpu",
-           "rel diff means", "rel diff covs", "sklearn MB", "mixlearn MB", "ratio MB", "load")
+           "floor s", "x floor", "rel diff means", "rel diff covs", "sklearn MB", "mixlearn MB", "ratio MB",
+           "mem/(X+R)", "load")
 
 
 def row_cells(r: dict) -> list[str]:
     return [f"{r['n']:.0e}".replace("+0", ""), str(r["d"]), str(r["k"]), r["cov"], str(r["max_iter"]),
             str(r["repeats"]), fmt_seconds(r["t_sk"]), fmt_seconds(r["t_ml"]), f"{r['ratio']:.2f}",
-            f"{100 * r['spread']:.0f}%", f"{r['cpu_ratio']:.2f}", f"{r['diff_means']:.1e}", f"{r['diff_covs']:.1e}",
+            f"{100 * r['spread']:.0f}%", f"{r['cpu_ratio']:.2f}", f"{r['floor']:.3f}", f"{r['x_floor']:.1f}",
+            f"{r['diff_means']:.1e}", f"{r['diff_covs']:.1e}",
             "-" if r["mem_sk"] is None else f"{r['mem_sk']:.1f}",
             "-" if r["mem_ml"] is None else f"{r['mem_ml']:.1f}",
             "-" if r["mem_ratio"] is None else f"{r['mem_ratio']:.2f}",
+            "-" if r["mem_x_r"] is None else f"{r['mem_x_r']:.2f}",
             "-" if r["load"] is None else f"{r['load']:.1f}"]
 
 
-WIDTHS = (6, 3, 3, 9, 4, 4, 9, 10, 7, 6, 9, 14, 13, 10, 11, 8, 4)
+WIDTHS = (6, 3, 3, 9, 4, 4, 9, 10, 7, 6, 9, 8, 7, 14, 13, 10, 11, 8, 9, 4)
 
 
 def text_row(cells) -> str:
@@ -301,6 +353,9 @@ def main(argv=None) -> int:
     print("# mixlearn vs scikit-learn GaussianMixture benchmark", flush=True)
     for line in machine_facts():
         print("# " + line)
+    gemm_rate, exp_rate = measure_gemm_rate(), measure_exp_rate()
+    print(f"# floor rates measured now: GEMM {gemm_rate / 1e9:.1f} GFlop/s ((4096x512)@(512x512), float64), "
+          f"exp {exp_rate / 1e6:.0f} M values/s (np.exp, 2^20 float64, in place)")
     print(f"# grid: n={list(ns)} d={list(ds)} k={list(ks)} types={list(types)}; data: {data_clusters}-cluster "
           f"Gaussian mixture, float64, seed {args.seed}; X budget {args.memory_budget_gb:g} GB")
     print("# each case: tol=0, identical weights/means/precisions_init, init_params='random_from_data'; "
@@ -311,8 +366,12 @@ def main(argv=None) -> int:
           "CPU time;")
     print("# spread = largest (max - min) / median "
           "of either library's timed fits (large: noisy case);")
+    print("# floor s = max_iter * max(flops of an iteration / GEMM rate, n k / exp rate) (see iteration_flops); "
+          "x floor = mixlearn s / floor s")
     print("# rel diff = max|ml - sk| / max|sk| over the array; MB = tracemalloc peak of the fit (X excluded); "
-          "ratio MB = mixlearn / sklearn; load = 1-min load average after the case", flush=True)
+          "ratio MB = mixlearn / sklearn;")
+    print("# mem/(X+R) = (X bytes + mixlearn MB) / (X bytes + 8 n k bytes of responsibilities): the "
+          "target is <= 1.5; load = 1-min load average after the case", flush=True)
 
     # warm both libraries up (imports, first BLAS calls) on a tiny problem
     X_small = make_data(2000, 3, 3, args.seed)
@@ -357,16 +416,19 @@ def main(argv=None) -> int:
                     diff_covs = relative_difference(ml.covariances_, sk.covariances_)
                     assert sk.n_iter_ == ml.n_iter_ == max_iter, (sk.n_iter_, ml.n_iter_, max_iter)
                     del models, sk, ml
-                    mem_sk = mem_ml = mem_ratio = None
+                    mem_sk = mem_ml = mem_ratio = mem_x_r = None
                     if not args.no_memory:
                         mem_sk = peak_mb(SkGaussianMixture, X, k, cov, max_iter, init, args.seed)
                         mem_ml = peak_mb(MlGaussianMixture, X, k, cov, max_iter, init, args.seed)
                         mem_ratio = mem_ml / mem_sk if mem_sk > 0 else float("nan")
+                        mem_x_r = (X.nbytes + mem_ml * 2**20) / (X.nbytes + 8.0 * n * k)
                     t_sk = statistics.median(times[SkGaussianMixture])
                     t_ml = statistics.median(times[MlGaussianMixture])
                     spread = max((max(ts) - min(ts)) / statistics.median(ts) for ts in times.values())
                     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+                    floor = floor_seconds(n, d, k, cov, max_iter, gemm_rate, exp_rate)
                     r = dict(n=n, d=d, k=k, cov=cov, max_iter=max_iter, repeats=repeats, t_sk=t_sk, t_ml=t_ml,
+                             floor=floor, x_floor=t_ml / floor, mem_x_r=mem_x_r,
                              ratio=t_ml / t_sk, spread=spread,
                              cpu_ratio=statistics.median(cpu_times[MlGaussianMixture])
                              / statistics.median(cpu_times[SkGaussianMixture]), load=load, diff_means=diff_means, diff_covs=diff_covs,
@@ -396,6 +458,14 @@ def main(argv=None) -> int:
             print(f"# geometric mean of peak-memory ratios (mixlearn/sklearn): "
                   f"{geometric_mean(r['mem_ratio'] for r in results):.3f}; largest: "
                   f"{max(r['mem_ratio'] for r in results):.2f}")
+        small = [r for r in results if r["d"] <= 10]
+        if small:
+            print(f"# distance to the floor (mixlearn time / floor) at d <= 10: geometric mean "
+                  f"{geometric_mean(r['x_floor'] for r in small):.2f}, largest {max(r['x_floor'] for r in small):.2f}; "
+                  f"all d: largest {max(r['x_floor'] for r in results):.2f}")
+        if not args.no_memory:
+            print(f"# memory (X + fit peak) / (X + responsibilities): largest "
+                  f"{max(r['mem_x_r'] for r in results):.2f} (target <= 1.5)")
         print(f"# largest relative difference of means_/covariances_: "
               f"{max(max(r['diff_means'], r['diff_covs']) for r in results):.1e}")
     if skipped:

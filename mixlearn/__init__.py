@@ -5,7 +5,8 @@ from mixlearn.gaussian import GaussianMixture
 from mixlearn.selection import select_n_components
 from mixlearn.bernoulli import BernoulliMixture, CategoricalMixture
 from mixlearn.dirichlet import DirichletMultinomialMixture, MultinomialMixture
+from mixlearn.experts import MixtureOfExperts, top_k_gate
 
 __all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "ConvergenceWarning",
-           "DirichletMultinomialMixture", "GaussianMixture", "MultinomialMixture", "NotFittedError",
-           "select_n_components", "__version__"]
+           "DirichletMultinomialMixture", "GaussianMixture", "MixtureOfExperts", "MultinomialMixture",
+           "NotFittedError", "select_n_components", "top_k_gate", "__version__"]
