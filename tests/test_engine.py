@@ -524,3 +524,24 @@ def test_init_does_not_validate_or_modify_parameters():
     model = GaussianMixture(n_components=1, means_init=means, tol=-1)
     assert model.means_init is means
     assert model.tol == -1
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 18])
+@pytest.mark.parametrize("layout", ["engine", "C"])
+def test_log_softmax_in_blocks_equals_scipy(monkeypatch, block, layout):
+    """log_softmax_responsibilities works in row blocks of SOFTMAX_BLOCK_ELEMENTS entries: every block
+    size (a block smaller than one row included) gives SciPy's logsumexp and softmax, with the
+    all -inf row kept at -inf."""
+    from scipy.special import logsumexp, softmax
+    import mixlearn.em as em
+    monkeypatch.setattr(em, "SOFTMAX_BLOCK_ELEMENTS", block)
+    rng = np.random.default_rng(0)
+    a = rng.normal(scale=50.0, size=(203, 5))
+    a[17] = -np.inf
+    buffer = np.empty((5, 203)).T if layout == "engine" else np.empty((203, 5))
+    buffer[:] = a
+    log_norm = em.log_softmax_responsibilities(buffer)
+    finite = np.arange(203) != 17
+    np.testing.assert_allclose(log_norm[finite], logsumexp(a[finite], axis=1), rtol=1e-13)
+    np.testing.assert_allclose(buffer[finite], softmax(a[finite], axis=1), rtol=1e-12, atol=1e-300)
+    assert log_norm[17] == -np.inf
