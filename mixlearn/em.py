@@ -189,15 +189,17 @@ def kmeans_plusplus(X, n_components, rng):
     return indices
 
 # %% ../nbs/01_em.ipynb #266ff0c3
-def initial_responsibilities(X, n_components, init_params, rng):
+def initial_responsibilities(X, n_components, init_params, rng, out=None):
     """Starting responsibilities (n, k) for one of scikit-learn's four initialisations.
 
     "kmeans": hard labels from k-means (scipy's `kmeans2` with k-means++ seeds); "k-means++": one
     seed row per component; "random": uniform random rows normalised to one; "random_from_data":
     one random row per component. The seed-based schemes leave the other rows at zero: these are the
-    weights of the first M-step, not a posterior."""
+    weights of the first M-step, not a posterior. `out`: an (n, k) array to write them into (the
+    engine passes its E-step buffer, so initialising costs no second (n, k) array)."""
     n = X.shape[0]
-    resp = np.zeros((n, n_components))
+    resp = np.zeros((n, n_components)) if out is None else out
+    resp[...] = 0.0
     if init_params == "kmeans":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")     # scipy warns on an empty cluster; EM copes with it
@@ -209,8 +211,11 @@ def initial_responsibilities(X, n_components, init_params, rng):
     elif init_params == "k-means++":
         resp[kmeans_plusplus(X, n_components, rng), np.arange(n_components)] = 1.0
     elif init_params == "random":
-        resp[:] = rng.uniform(size=(n, n_components))
-        resp /= resp.sum(axis=1, keepdims=True)
+        rows = max(1, (1 << 16) // n_components)     # in row blocks: the same draws, no (n, k) temporary
+        for start in range(0, n, rows):
+            block = resp[start:start + rows]
+            block[...] = rng.uniform(size=block.shape)
+            block /= block.sum(axis=1, keepdims=True)
     elif init_params == "random_from_data":
         resp[rng.choice(n, size=n_components, replace=False), np.arange(n_components)] = 1.0
     else:
@@ -394,7 +399,7 @@ class BaseMixture:
             if do_init:
                 resp = None
                 if self._needs_initial_responsibilities():
-                    resp = initial_responsibilities(X, self.n_components, self.init_params, rng)
+                    resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer)
                     if sample_weight is not None:
                         resp *= sample_weight[:, None]
                 self._initialize(X, resp)
