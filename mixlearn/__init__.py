@@ -5,8 +5,10 @@ from mixlearn.gaussian import GaussianMixture
 from mixlearn.selection import select_n_components
 from mixlearn.bernoulli import BernoulliMixture, CategoricalMixture
 from mixlearn.dirichlet import DirichletMultinomialMixture, MultinomialMixture
+from mixlearn.dirichlet_process import DirichletProcessGaussianMixture, stick_breaking
 from mixlearn.experts import MixtureOfExperts, top_k_gate
 
 __all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "ConvergenceWarning",
-           "DirichletMultinomialMixture", "GaussianMixture", "MixtureOfExperts", "MultinomialMixture",
-           "NotFittedError", "select_n_components", "top_k_gate", "__version__"]
+           "DirichletMultinomialMixture", "DirichletProcessGaussianMixture", "GaussianMixture",
+           "MixtureOfExperts", "MultinomialMixture", "NotFittedError", "select_n_components",
+           "stick_breaking", "top_k_gate", "__version__"]
