@@ -42,6 +42,8 @@ from sklearn.mixture import GaussianMixture as SkGaussianMixture  # noqa: E402
 
 import mixlearn  # noqa: E402
 from mixlearn import GaussianMixture as MlGaussianMixture  # noqa: E402
+from mixlearn.performance import exp_rate, gemm_rate  # noqa: E402
+from mixlearn.performance import floor_seconds as performance_floor_seconds  # noqa: E402
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 DEFAULT_N = (10_000, 100_000, 1_000_000)
@@ -178,52 +180,21 @@ def peak_mb(cls, X, k, covariance_type, max_iter, init, seed) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# the floor: what one EM iteration cannot go below on this machine
+# the floor: what one EM iteration cannot go below on this machine (chapter 08's helpers)
 # ---------------------------------------------------------------------------------------------
-def measure_gemm_rate(repeats: int = 5) -> float:
-    """Double-precision GEMM rate (flop/s) of this BLAS: the best of `repeats` products of a (4096, 512)
-    and a (512, 512) matrix (2.1 GFlop), a shape like the E-step's stacked products, in place."""
-    rng = np.random.default_rng(0)
-    A, B = rng.standard_normal((4096, 512)), rng.standard_normal((512, 512))
-    out = np.empty((4096, 512))
-    np.matmul(A, B, out=out)
-    best = min(_timed(lambda: np.matmul(A, B, out=out)) for _ in range(repeats))
-    return 2 * 4096 * 512 * 512 / best
+def measure_gemm_rate() -> float:
+    "float64 GEMM flop/s: `mixlearn.performance.gemm_rate` ((4096, 512) @ (512, 512), best of 10)."
+    return gemm_rate(repeats=10)
 
 
-def measure_exp_rate(repeats: int = 5) -> float:
-    "Rate of `np.exp` (values/s) on 2^20 float64 values written in place, like the E-step's softmax."
-    x = np.random.default_rng(0).uniform(-30, 0, size=2**20)
-    out = np.empty_like(x)
-    np.exp(x, out=out)
-    best = min(_timed(lambda: np.exp(x, out=out)) for _ in range(repeats))
-    return x.size / best
-
-
-def _timed(f) -> float:
-    start = time.perf_counter()
-    f()
-    return time.perf_counter() - start
-
-
-def iteration_flops(n: int, d: int, k: int, covariance_type: str) -> float:
-    """Floating-point operations of one EM iteration (E-step + M-step), leading terms of the
-    matrix products it cannot avoid: full 4nkd^2 (E: x U_k for every k; M: the weighted scatter
-    matrices), tied 4nd^2 + 4nkd, diag 8nkd (E: x^2 and x against k diagonals; M: two weighted sums),
-    spherical 4nkd; plus the 4nkd of the means in the full case."""
-    if covariance_type == "full":
-        return 4.0 * n * k * d * d + 4.0 * n * k * d
-    if covariance_type == "tied":
-        return 4.0 * n * d * d + 4.0 * n * k * d
-    if covariance_type == "diag":
-        return 8.0 * n * k * d
-    return 4.0 * n * k * d + 4.0 * n * d
+def measure_exp_rate() -> float:
+    "np.exp values/s on 2^20 float64 in place: `mixlearn.performance.exp_rate` (best of 25: it is a 1 ms timing)."
+    return exp_rate(repeats=25)
 
 
 def floor_seconds(n, d, k, covariance_type, max_iter, gemm_rate, exp_rate) -> float:
-    "The floor of a fit of max_iter iterations: max(flops / GEMM rate, n k / exp rate) per iteration."
-    per_iteration = max(iteration_flops(n, d, k, covariance_type) / gemm_rate, n * k / exp_rate)
-    return max_iter * per_iteration
+    "The floor of a fit of max_iter iterations: max_iter * chapter 08's floor of one iteration."
+    return max_iter * performance_floor_seconds(n, d, k, covariance_type, gemm_rate, exp_rate)
 
 
 def relative_difference(a, b) -> float:
@@ -366,7 +337,8 @@ def main(argv=None) -> int:
           "CPU time;")
     print("# spread = largest (max - min) / median "
           "of either library's timed fits (large: noisy case);")
-    print("# floor s = max_iter * max(flops of an iteration / GEMM rate, n k / exp rate) (see iteration_flops); "
+    print("# floor s = max_iter * max(flops of an iteration / GEMM rate, n k / exp rate) "
+          "(mixlearn.performance.em_iteration_flops, chapter 08); "
           "x floor = mixlearn s / floor s")
     print("# rel diff = max|ml - sk| / max|sk| over the array; MB = tracemalloc peak of the fit (X excluded); "
           "ratio MB = mixlearn / sklearn;")
