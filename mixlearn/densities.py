@@ -159,8 +159,8 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
     The quadratic form is expanded (full covariance for d <= QUADRATIC_MAX_FEATURES over quadratic
     features, one GEMM of width d(d+1)/2 + d; tied, diag and spherical over x and x^2) unless a
     component lies more than sqrt(EXPANSION_MAX_SQUARED_DISTANCE) of its standard deviations from the
-    shift; then, and for full covariance at larger d, all k projections come from one GEMM
-    X @ [U_1 ... U_k] (the direct form). A distance that overflows gives log N = -inf, never NaN.
+    shift: such components (and, when all are far, and for full covariance at larger d, all k, whose
+    projections then come from one GEMM X @ [U_1 ... U_k]) get the direct form ||(x - mu_k)^T U_k||^2. A distance that overflows gives log N = -inf, never NaN.
     `out`, if given, is an (n, k) float64 array to fill (fastest F-ordered)."""
     X = np.asarray(X, dtype=float)
     means = np.asarray(means, dtype=float)
@@ -191,8 +191,15 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
         c = np.sum(centred_means * weighted_means, axis=1)
         coefficients = np.ascontiguousarray(np.hstack([precisions, -2.0 * weighted_means]))  # (k, 2d)
         width = 2 * d
-    if not direct and c.max() > EXPANSION_MAX_SQUARED_DISTANCE:
-        direct = True                          # far-apart components: avoid the cancellation
+    far = np.zeros(k, dtype=bool)
+    if not direct:
+        far = c > EXPANSION_MAX_SQUARED_DISTANCE   # expansions of these would cancel digits
+        if far.all():
+            direct, far = True, np.zeros(k, dtype=bool)
+    if far.any():                              # only the far components get the direct form
+        far_index = np.flatnonzero(far)
+        far_factors = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)[far_index]
+        far_projected = np.einsum("kd,kde->ke", centred_means[far_index], far_factors)   # (f, d)
     if direct:
         factors = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)
         # [U_1 ... U_k] as one (d, k*d) matrix and the projected means mu_k^T U_k as (k*d,)
@@ -221,6 +228,10 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
             features = np.hstack([np.square(centred), centred])
             np.matmul(coefficients, features.T, out=block)
         block += c[:, None]
+        for j, component in enumerate(far_index if far.any() else ()):
+            y = centred @ far_factors[j]                                     # (x - mu_k)^T U_k, exactly
+            y -= far_projected[j]
+            block[component] = np.einsum("ij,ij->i", y, y)
     np.maximum(out_by_component, 0.0, out=out_by_component)    # squared distances are >= 0
     # an overflowing expansion gives inf - inf = NaN where the distance is +inf
     np.copyto(out_by_component, np.inf, where=np.isnan(out_by_component))
