@@ -134,6 +134,13 @@ class BernoulliMixture(BaseMixture):
         "Statistics of the rows, then the smoothed parameters."
         self.weights_, self.probs_ = bernoulli_parameters(bernoulli_statistics(X, resp), self.alpha)
 
+    def _block_statistics(self, X, resp):
+        "Sums that add across blocks of rows (chapter 09)."
+        return bernoulli_statistics(X, resp)
+
+    def _m_step_from_statistics(self, statistics):
+        self.weights_, self.probs_ = bernoulli_parameters(statistics, self.alpha)
+
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Beta(alpha + 1,
         alpha + 1) log prior alpha sum_kj [log p_kj + log(1 - p_kj)] (its constant dropped)."""
@@ -290,6 +297,13 @@ class CategoricalMixture(BaseMixture):
     def _m_step(self, X, resp):
         "One-hot sums S = resp^T @ one_hot(X), then the smoothed parameters."
         self.weights_, self.probs_ = self._parameters_from(X, resp)
+
+    def _block_statistics(self, X, resp):
+        "One-hot sums of a block of rows: they add across blocks (chapter 09)."
+        return categorical_statistics(self._encode(X), resp)
+
+    def _m_step_from_statistics(self, statistics):
+        self.weights_, self.probs_ = categorical_parameters(statistics, self.n_categories_, self.alpha)
 
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Dirichlet(alpha + 1)

@@ -219,6 +219,16 @@ class MultinomialMixture(_CountMixture):
     def _m_step(self, X, resp):
         self.weights_, self.probs_ = multinomial_m_step(X, resp, self.alpha)
 
+    def _block_statistics(self, X, resp):
+        "N_k and the word counts sum_i r_ik x_ij of a block of rows: they add across blocks (chapter 09)."
+        return {"counts": resp.sum(axis=0), "sums": resp.T @ X}
+
+    def _m_step_from_statistics(self, statistics):
+        "@eq-multinomial-m-step from the summed statistics."
+        counts, word_counts = statistics["counts"], statistics["sums"] + self.alpha
+        self.weights_ = counts / counts.sum()
+        self.probs_ = word_counts / word_counts.sum(axis=1, keepdims=True)
+
     def _log_prob(self, X, out=None):
         log_coefficient, _ = self._statistics(X)
         return multinomial_log_prob(X, self.probs_, out=out, log_coefficient=log_coefficient)

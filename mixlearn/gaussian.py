@@ -185,6 +185,26 @@ class GaussianMixture(BaseMixture):
             X, resp, self.covariance_type, self.reg_covar)
         self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
 
+    # ---- the same M-step from statistics summed over blocks of rows (chapter 09) ----
+    _statistics_constant_keys = ("shift",)
+
+    def _begin_statistics(self, mean):
+        "Every block's statistics are taken about one centre c: the data mean (or the first block's)."
+        self._statistics_shift = np.array(mean, dtype=float)
+
+    def _end_statistics(self):
+        self.__dict__.pop("_statistics_shift", None)
+
+    def _block_statistics(self, X, resp):
+        "`gaussian_statistics` of a block about the fixed centre: they add across blocks."
+        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
+
+    def _m_step_from_statistics(self, statistics):
+        "`gaussian_parameters` of the summed statistics, then the Cholesky factors of the precisions."
+        self.weights_, self.means_, self.covariances_ = gaussian_parameters(statistics, self.covariance_type,
+                                                                            self.reg_covar)
+        self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
+
     def _log_prob(self, X, out=None):
         "log N(x_i | mu_k, Sigma_k), shape (n, k) (chapter 00's `gaussian_log_prob`)."
         return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
