@@ -1,4 +1,5 @@
 """Chapter 09: EM over blocks of rows, stepwise online EM (`partial_fit`) and Dask."""
+import importlib.util
 import warnings
 
 import numpy as np
@@ -133,9 +134,140 @@ def test_partial_fit_rejects_bad_learning_decay(decay):
         model.partial_fit(_gaussian_data()[:100])
 
 
-dask = pytest.importorskip("dask", reason="the dask extra is not installed (pip install mixlearn[dask])")
+@pytest.mark.parametrize("offset", [-1.0, float("nan")])
+def test_partial_fit_rejects_bad_learning_offset(offset):
+    with pytest.raises(ValueError, match="learning_offset"):
+        GaussianMixture(2, learning_offset=offset).partial_fit(_gaussian_data()[:100])
 
 
+@pytest.mark.parametrize("make", [lambda: GaussianMixture(2), lambda: BernoulliMixture(2),
+                                  lambda: CategoricalMixture(2), lambda: MultinomialMixture(2)])
+def test_learning_rate_is_a_constructor_parameter(make):
+    from sklearn.base import clone
+    model = make()
+    assert model.get_params()["learning_decay"] == 0.7 and model.get_params()["learning_offset"] == 2.0
+    model.set_params(learning_decay=0.9, learning_offset=5.0)
+    twin = clone(model)
+    assert (twin.learning_decay, twin.learning_offset) == (0.9, 5.0)
+    assert "learning_decay=0.9" in repr(model)
+
+
+def test_partial_fit_is_a_method_of_every_estimator_after_import_mixlearn():
+    import subprocess
+    import sys
+    code = ("from mixlearn import GaussianMixture, BernoulliMixture; "
+            "assert callable(GaussianMixture().partial_fit) and callable(BernoulliMixture().partial_fit)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_step_sizes_follow_the_schedule():
+    "With one component the statistics do not depend on the parameters: the running average is explicit."
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) + [1.0, -2.0]
+    model = GaussianMixture(1, learning_decay=0.8, learning_offset=3.0)
+    blocks = np.split(X, 6)
+    for block in blocks:
+        model.partial_fit(block)
+    running = blocks[0].mean(axis=0)
+    for t, block in enumerate(blocks[1:], start=1):
+        step = (t + 3.0) ** -0.8
+        running = (1 - step) * running + step * block.mean(axis=0)
+    np.testing.assert_allclose(model.means_[0], running, rtol=1e-12)
+
+
+def test_partial_fit_with_one_component_and_harmonic_steps_is_fit():
+    "kappa = 1, t0 = 1 and equal blocks: the running average is the mean of the blocks, prior included."
+    X = _binary_data(n=600)
+    model = BernoulliMixture(1, alpha=2.0, learning_decay=1.0, learning_offset=1.0)
+    for block in np.split(X, 12):
+        model.partial_fit(block)
+    np.testing.assert_allclose(model.probs_, BernoulliMixture(1, alpha=2.0).fit(X).probs_, rtol=1e-12)
+
+
+def test_partial_fit_after_fit_restarts_the_running_average():
+    "A fit between partial_fit calls replaces the parameters: the old stream's average must not come back."
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(2000, 2)), rng.normal(size=(2000, 2)) + 50.0
+    model = GaussianMixture(2, random_state=0)
+    for start in range(0, 2000, 200):
+        model.partial_fit(A[start:start + 200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(B)
+    model.partial_fit(B[:200])
+    assert model.n_steps_ == 1 and model.n_samples_seen_ == 200
+    assert np.all(np.abs(model.means_ - 50.0) < 1.0)
+
+
+def test_partial_fit_state_survives_copy_and_pickle():
+    import copy
+    import pickle
+    X = _gaussian_data(n=1200)
+    model = GaussianMixture(3, random_state=0)
+    for start in range(0, 600, 100):
+        model.partial_fit(X[start:start + 100])
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        twin.partial_fit(X[600:700])
+        assert twin.n_steps_ == 7                       # continued, not restarted
+    model.partial_fit(X[600:700])
+    np.testing.assert_array_equal(twin.means_, model.means_)
+
+
+def _unsupported():
+    from mixlearn import DirichletMultinomialMixture, DirichletProcessGaussianMixture, MixtureOfExperts
+    return [(DirichletMultinomialMixture(2), _count_data()), (DirichletProcessGaussianMixture(3), _gaussian_data()),
+            (MixtureOfExperts(2), _gaussian_data())]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_partial_fit_refuses_a_family_without_statistics(index):
+    model, X = _unsupported()[index]
+    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support partial_fit"):
+        model.partial_fit(X[:100])
+    assert not hasattr(model, "n_features_in_")                  # refused before touching the model
+
+
+# the Dask tests need the `dask` extra (CI installs it with the dev extras); the others run without it
+requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None,
+                                   reason="the dask extra is not installed (pip install mixlearn[dask])")
+
+
+@requires_dask
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_dask_fit_refuses_a_family_without_statistics(index):
+    import dask.array as da
+    from mixlearn.scaling import fit_dask
+    model, X = _unsupported()[index]
+    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support fit on a dask array"):
+        fit_dask(model, da.from_array(X, chunks=(100, X.shape[1])))
+
+
+@requires_dask
+def test_dask_fit_dispatches_from_fit_for_a_family_without_statistics():
+    import dask.array as da
+    from mixlearn import DirichletProcessGaussianMixture
+    with pytest.raises(NotImplementedError, match="DirichletProcessGaussianMixture"):
+        DirichletProcessGaussianMixture(3).fit(da.from_array(_gaussian_data(), chunks=(300, 3)))
+
+
+@requires_dask
+def test_dask_fit_on_lazily_generated_data_with_sample_weight():
+    "A Dask array that never exists in memory, with Dask sample weights: equal to the in-memory fit."
+    import dask.array as da
+    generator = da.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [4.0, 1.0]])
+    labels = generator.integers(0, 2, size=5000, chunks=1000)
+    X = generator.normal(size=(5000, 2), chunks=(1000, 2)) + da.from_array(centres)[labels]
+    w = generator.uniform(0.5, 2.0, size=5000, chunks=1000)
+    init = dict(weights_init=[0.5, 0.5], means_init=centres + 0.3, precisions_init=np.tile(np.eye(2), (2, 1, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lazy = GaussianMixture(2, max_iter=8, tol=0, **init).fit(X, sample_weight=w)
+        in_memory = GaussianMixture(2, max_iter=8, tol=0, **init).fit(X.compute(), sample_weight=w.compute())
+    _close(lazy, in_memory, ("means_", "covariances_"), rtol=1e-8)
+
+
+@requires_dask
 @pytest.mark.parametrize("cov", COVARIANCE_TYPES)
 def test_dask_fit_equals_in_memory_fit(cov):
     import dask.array as da
@@ -153,8 +285,9 @@ def test_dask_fit_equals_in_memory_fit(cov):
     np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
 
 
+@requires_dask
 def test_dask_fit_on_a_local_cluster():
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install mixlearn[dask])")
     import dask.array as da
     X = _gaussian_data(n=2000)
     init = dict(weights_init=np.full(3, 1 / 3), means_init=X[:3], precisions_init=np.tile(np.eye(3), (3, 1, 1)))
@@ -170,6 +303,7 @@ def test_dask_fit_on_a_local_cluster():
     _close(lazy, in_memory, ("means_", "covariances_"), rtol=1e-8)
 
 
+@requires_dask
 def test_dask_fit_rejects_nan_with_a_clear_error():
     import dask.array as da
     X = _gaussian_data()
