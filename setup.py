@@ -25,6 +25,11 @@ py_versions = '3.9 3.10 3.11 3.12 3.13 3.14'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+# optional extras: settings.ini's `<name>_requirements` keys (e.g. dask_requirements -> `pip install mixlearn[dask]`)
+extras = {'dev': dev_requirements}
+for key in cfg:
+    if key.endswith('_requirements') and key not in ('dev_requirements', 'pip_requirements', 'conda_requirements'):
+        extras[key[:-len('_requirements')]] = shlex.split(cfg[key])
 min_python = cfg['min_python']
 spdx, lic_classifier = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
@@ -61,7 +66,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={data_package: ['*.csv', 'README.md']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -12,3 +12,5 @@ __all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "Convergence
            "DirichletMultinomialMixture", "DirichletProcessGaussianMixture", "GaussianMixture",
            "MixtureOfExperts", "MultinomialMixture", "NotFittedError", "select_n_components",
            "stick_breaking", "top_k_gate", "__version__"]
+
+import mixlearn.scaling  # noqa: F401  (attaches partial_fit)

@@ -89,19 +89,24 @@ class BernoulliMixture(BaseMixture):
     scikit-learn's `BernoulliNB(alpha)`. After `fit`: `weights_` (k,), `probs_` (k, d) (each strictly
     in (0, 1)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`, `n_features_in_`.
     `lower_bounds_` holds the objective that MAP-EM increases, (log-likelihood + log prior) / N; `score`
-    is the mean log-likelihood alone."""
+    is the mean log-likelihood alone.
+    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
     _parameter_names = ("weights_", "probs_")
 
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, probs_init=None, random_state=None,
-                 warm_start=False, verbose=0, verbose_interval=10):
+                 warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
+                 learning_offset=2.0):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval)
         self.alpha = alpha
         self.weights_init = weights_init
         self.probs_init = probs_init
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     def _validate_data(self, X):
         "X must hold only 0 and 1; the message lists the offending values."
@@ -133,6 +138,13 @@ class BernoulliMixture(BaseMixture):
     def _m_step(self, X, resp):
         "Statistics of the rows, then the smoothed parameters."
         self.weights_, self.probs_ = bernoulli_parameters(bernoulli_statistics(X, resp), self.alpha)
+
+    def _block_statistics(self, X, resp):
+        "Sums that add across blocks of rows (chapter 09)."
+        return bernoulli_statistics(X, resp)
+
+    def _m_step_from_statistics(self, statistics):
+        self.weights_, self.probs_ = bernoulli_parameters(statistics, self.alpha)
 
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Beta(alpha + 1,
@@ -209,19 +221,24 @@ class CategoricalMixture(BaseMixture):
     category, the MAP estimate under a symmetric Dirichlet(alpha + 1) prior, exactly as scikit-learn's
     `CategoricalNB(alpha)`. After `fit`: `weights_` (k,), `probs_` (a list of d arrays (k, c_j), rows
     summing to one), `n_categories_` (d,), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`
-    (the MAP objective (log-likelihood + log prior) / N, as in `BernoulliMixture`)."""
+    (the MAP objective (log-likelihood + log prior) / N, as in `BernoulliMixture`).
+    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
     _parameter_names = ("weights_", "probs_")
 
     def __init__(self, n_components=1, *, alpha=1.0, n_categories=None, tol=1e-3, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, random_state=None,
-                 warm_start=False, verbose=0, verbose_interval=10):
+                 warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
+                 learning_offset=2.0):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval)
         self.alpha = alpha
         self.n_categories = n_categories
         self.weights_init = weights_init
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     def _check_X(self, X, reset):
         "Integer codes >= 0; at fit, fix `n_categories_`; later, reject codes beyond it (unseen categories)."
@@ -290,6 +307,13 @@ class CategoricalMixture(BaseMixture):
     def _m_step(self, X, resp):
         "One-hot sums S = resp^T @ one_hot(X), then the smoothed parameters."
         self.weights_, self.probs_ = self._parameters_from(X, resp)
+
+    def _block_statistics(self, X, resp):
+        "One-hot sums of a block of rows: they add across blocks (chapter 09)."
+        return categorical_statistics(self._encode(X), resp)
+
+    def _m_step_from_statistics(self, statistics):
+        self.weights_, self.probs_ = categorical_parameters(statistics, self.n_categories_, self.alpha)
 
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Dirichlet(alpha + 1)

@@ -177,19 +177,23 @@ class MultinomialMixture(_CountMixture):
     """A mixture of k multinomials over V words fitted by EM: p(x) = sum_k pi_k Mult(x | N, p_k), with a
     pseudo-count `alpha` added to every word count in the M-step (a Dirichlet(alpha + 1) prior, as
     scikit-learn's `MultinomialNB`). After `fit`: `weights_` (k,), `probs_` (k, V), `n_trials_`,
-    `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`, `n_features_in_`."""
+    `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`, `n_features_in_`.
+    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
     _parameter_names = ("weights_", "probs_")
 
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, probs_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10):
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
                          verbose_interval=verbose_interval)
         self.alpha = alpha
         self.weights_init = weights_init
         self.probs_init = probs_init
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     def _check_parameters(self, X):
         check_real("alpha", self.alpha, 0.0)
@@ -218,6 +222,16 @@ class MultinomialMixture(_CountMixture):
 
     def _m_step(self, X, resp):
         self.weights_, self.probs_ = multinomial_m_step(X, resp, self.alpha)
+
+    def _block_statistics(self, X, resp):
+        "N_k and the word counts sum_i r_ik x_ij of a block of rows: they add across blocks (chapter 09)."
+        return {"counts": resp.sum(axis=0), "sums": resp.T @ X}
+
+    def _m_step_from_statistics(self, statistics):
+        "@eq-multinomial-m-step from the summed statistics."
+        counts, word_counts = statistics["counts"], statistics["sums"] + self.alpha
+        self.weights_ = counts / counts.sum()
+        self.probs_ = word_counts / word_counts.sum(axis=1, keepdims=True)
 
     def _log_prob(self, X, out=None):
         log_coefficient, _ = self._statistics(X)

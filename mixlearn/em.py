@@ -354,6 +354,24 @@ class BaseMixture:
         ELBO at the updated parameters instead (scikit-learn's BayesianGaussianMixture does the same)."""
         return bound
 
+    # statistics for blocks of rows, streams and Dask (chapter 09): a family that can compute its
+    # M-step from sums over rows supplies the last two; the first two fix what must not vary by block
+    _statistics_constant_keys = ()
+
+    def _begin_statistics(self, mean):
+        "Before a pass over blocks: fix what the statistics of every block share (e.g. a centre)."
+
+    def _end_statistics(self):
+        "After a pass over blocks: forget what `_begin_statistics` fixed."
+
+    def _block_statistics(self, X, resp):
+        "Additive sums over the rows of X weighted by `resp` (n, k): a dict of arrays."
+        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
+
+    def _m_step_from_statistics(self, statistics):
+        "The M-step from statistics summed over blocks."
+        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
+
     def _get_parameters(self):
         return {name: np.copy(getattr(self, name)) for name in self._parameter_names}
 
@@ -365,8 +383,12 @@ class BaseMixture:
     def fit(self, X, y=None, sample_weight=None):
         """Estimate the parameters by EM; the best of `n_init` restarts is kept. Returns self.
 
-        X: (n_samples, n_features); y: ignored; sample_weight: (n_samples,) non-negative, optional
-        (an integer weight counts a row that many times)."""
+        X: (n_samples, n_features), or a `dask.array.Array` chunked along rows (chapter 09: one pass
+        over the chunks per EM iteration, never in memory at once); y: ignored; sample_weight:
+        (n_samples,) non-negative, optional (an integer weight counts a row that many times)."""
+        if type(X).__module__.split(".")[0] == "dask":
+            from mixlearn.scaling import fit_dask            # imported only for Dask input
+            return fit_dask(self, X, sample_weight)
         self._fit(X, sample_weight)
         return self
 

@@ -120,14 +120,16 @@ class GaussianMixture(BaseMixture):
     Parameters and attributes follow scikit-learn's `GaussianMixture`. After `fit`: `weights_` (k,),
     `means_` (k, d), `covariances_`, `precisions_`, `precisions_cholesky_` (full (k, d, d), tied (d, d),
     diag (k, d), spherical (k,)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`,
-    `n_features_in_`."""
+    `n_features_in_`.
+    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
     _parameter_names = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
                  precisions_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10):
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval)
@@ -136,6 +138,8 @@ class GaussianMixture(BaseMixture):
         self.weights_init = weights_init
         self.means_init = means_init
         self.precisions_init = precisions_init
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     def _check_parameters(self, X):
         "Hyperparameters and user-given starting values: types, shapes and constraints."
@@ -183,6 +187,26 @@ class GaussianMixture(BaseMixture):
         "Parameters from the statistics of `resp` (with reg_covar), then the Cholesky factors of the precisions."
         self.weights_, self.means_, self.covariances_ = _m_step_parameters(
             X, resp, self.covariance_type, self.reg_covar)
+        self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
+
+    # ---- the same M-step from statistics summed over blocks of rows (chapter 09) ----
+    _statistics_constant_keys = ("shift",)
+
+    def _begin_statistics(self, mean):
+        "Every block's statistics are taken about one centre c: the data mean (or the first block's)."
+        self._statistics_shift = np.array(mean, dtype=float)
+
+    def _end_statistics(self):
+        self.__dict__.pop("_statistics_shift", None)
+
+    def _block_statistics(self, X, resp):
+        "`gaussian_statistics` of a block about the fixed centre: they add across blocks."
+        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
+
+    def _m_step_from_statistics(self, statistics):
+        "`gaussian_parameters` of the summed statistics, then the Cholesky factors of the precisions."
+        self.weights_, self.means_, self.covariances_ = gaussian_parameters(statistics, self.covariance_type,
+                                                                            self.reg_covar)
         self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
 
     def _log_prob(self, X, out=None):

@@ -495,6 +495,8 @@ EXPECTED_DEFAULTS = dict(
     warm_start=False,
     verbose=0,
     verbose_interval=10,
+    learning_decay=0.7,
+    learning_offset=2.0,
 )
 
 

@@ -1,0 +1,312 @@
+"""Chapter 09: EM over blocks of rows, stepwise online EM (`partial_fit`) and Dask."""
+import importlib.util
+import warnings
+
+import numpy as np
+import pytest
+
+from mixlearn import BernoulliMixture, CategoricalMixture, GaussianMixture, MultinomialMixture
+from mixlearn.scaling import em_step_over_blocks, iter_row_blocks
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+
+def _gaussian_data(seed=0, n=1200):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(size=(n // 2, 3)), rng.normal(size=(n // 3, 3)) * 0.5 + 4,
+                        rng.normal(size=(n - n // 2 - n // 3, 3)) + [0, 6, 0]])
+    return X[rng.permutation(len(X))]
+
+
+def _binary_data(seed=0, n=900):
+    rng = np.random.default_rng(seed)
+    probs = rng.uniform(0.05, 0.95, size=(3, 12))
+    return (rng.random((n, 12)) < probs[rng.integers(3, size=n)]).astype(float)
+
+
+def _categorical_data(seed=0, n=900):
+    "Three latent classes, four features with 2, 3, 4 and 3 categories."
+    rng = np.random.default_rng(seed)
+    z = rng.integers(3, size=n)
+    columns = []
+    for c in (2, 3, 4, 3):
+        probs = rng.dirichlet(np.full(c, 0.2), size=3)                  # (3, c): one row per class
+        columns.append((rng.random(n)[:, None] > np.cumsum(probs[z], axis=1)).sum(axis=1))
+    return np.stack(columns, axis=1).astype(float)
+
+
+def _count_data(seed=0, n=600):
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(15), size=3)
+    return np.stack([rng.multinomial(40, probs[z]) for z in rng.integers(3, size=n)]).astype(float)
+
+
+FAMILIES = [
+    *[(lambda cov=cov: GaussianMixture(3, covariance_type=cov, random_state=0), _gaussian_data, ("means_", "covariances_"))
+      for cov in COVARIANCE_TYPES],
+    (lambda: BernoulliMixture(3, random_state=0), _binary_data, ("probs_",)),
+    (lambda: CategoricalMixture(3, random_state=0), _categorical_data, ("probs_",)),
+    (lambda: MultinomialMixture(3, random_state=0), _count_data, ("probs_",)),
+]
+IDS = [f"gaussian-{c}" for c in COVARIANCE_TYPES] + ["bernoulli", "categorical", "multinomial"]
+
+
+def _copy(model):
+    import copy
+    return copy.deepcopy(model)
+
+
+def _close(a, b, names, rtol):
+    for name in ("weights_",) + names:
+        x, y = getattr(a, name), getattr(b, name)
+        x, y = (np.concatenate([np.ravel(v) for v in x]), np.concatenate([np.ravel(v) for v in y])) \
+            if isinstance(x, list) else (np.asarray(x), np.asarray(y))
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=rtol * np.abs(y).max(), err_msg=name)
+
+
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+@pytest.mark.parametrize("block_rows", [1, 7, 250, 10_000])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_one_em_iteration_over_blocks_equals_in_memory(make, data, names, block_rows, weighted):
+    X = data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, size=len(X)) if weighted else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = make().set_params(max_iter=2, tol=0).fit(X, sample_weight=w)
+    in_memory = _copy(start).set_params(warm_start=True, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory.fit(X, sample_weight=w)
+    blocked = _copy(start)
+    blocked._begin_statistics(X.mean(axis=0))
+    bound = em_step_over_blocks(blocked, iter_row_blocks(X, block_rows, w))
+    if isinstance(in_memory, (GaussianMixture, MultinomialMixture)):      # bounds without a prior term
+        assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
+    _close(blocked, in_memory, names, rtol=1e-9)
+
+
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+def test_partial_fit_approaches_fit(make, data, names):
+    X = data(n=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = make().set_params(max_iter=3, tol=0).fit(X)
+    batch = _copy(start).set_params(warm_start=True, max_iter=500, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch.fit(X)
+    online = _copy(start)                        # partial_fit continues from the fitted parameters
+    for epoch in range(10):
+        order = np.random.default_rng(epoch).permutation(len(X))
+        for start_row in range(0, len(X), 300):
+            online.partial_fit(X[order[start_row:start_row + 300]])
+    assert online.n_steps_ == 100 and online.n_samples_seen_ == 10 * len(X)
+    assert abs(batch.score(X) - online.score(X)) < 5e-3 * abs(batch.score(X))
+    _close(online, batch, names, rtol=0.05)
+
+
+def test_partial_fit_from_scratch_initialises_on_the_first_block():
+    X = _gaussian_data(n=2000)
+    model = GaussianMixture(3, random_state=0)
+    for start in range(0, len(X), 200):
+        model.partial_fit(X[start:start + 200])
+    assert model.n_steps_ == 10 and np.isfinite(model.score(X))
+    np.testing.assert_allclose(model.weights_.sum(), 1.0)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (lambda X: X[:, :2], ValueError, "features"),
+    (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), ValueError, "NaN|finite"),
+    (lambda X: X[0], ValueError, "2-D|2D|two-dimensional"),
+])
+def test_partial_fit_rejects_a_bad_block(bad, error, match):
+    X = _gaussian_data()
+    model = GaussianMixture(3, random_state=0).partial_fit(X[:300])
+    with pytest.raises(error, match=match):
+        model.partial_fit(bad(X[300:600]))
+
+
+@pytest.mark.parametrize("decay", [0.5, 1.5, -1.0])
+def test_partial_fit_rejects_bad_learning_decay(decay):
+    model = GaussianMixture(2)
+    model.learning_decay = decay
+    with pytest.raises(ValueError, match="learning_decay"):
+        model.partial_fit(_gaussian_data()[:100])
+
+
+@pytest.mark.parametrize("offset", [-1.0, float("nan")])
+def test_partial_fit_rejects_bad_learning_offset(offset):
+    with pytest.raises(ValueError, match="learning_offset"):
+        GaussianMixture(2, learning_offset=offset).partial_fit(_gaussian_data()[:100])
+
+
+@pytest.mark.parametrize("make", [lambda: GaussianMixture(2), lambda: BernoulliMixture(2),
+                                  lambda: CategoricalMixture(2), lambda: MultinomialMixture(2)])
+def test_learning_rate_is_a_constructor_parameter(make):
+    from sklearn.base import clone
+    model = make()
+    assert model.get_params()["learning_decay"] == 0.7 and model.get_params()["learning_offset"] == 2.0
+    model.set_params(learning_decay=0.9, learning_offset=5.0)
+    twin = clone(model)
+    assert (twin.learning_decay, twin.learning_offset) == (0.9, 5.0)
+    assert "learning_decay=0.9" in repr(model)
+
+
+def test_partial_fit_is_a_method_of_every_estimator_after_import_mixlearn():
+    import subprocess
+    import sys
+    code = ("from mixlearn import GaussianMixture, BernoulliMixture; "
+            "assert callable(GaussianMixture().partial_fit) and callable(BernoulliMixture().partial_fit)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_step_sizes_follow_the_schedule():
+    "With one component the statistics do not depend on the parameters: the running average is explicit."
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2)) + [1.0, -2.0]
+    model = GaussianMixture(1, learning_decay=0.8, learning_offset=3.0)
+    blocks = np.split(X, 6)
+    for block in blocks:
+        model.partial_fit(block)
+    running = blocks[0].mean(axis=0)
+    for t, block in enumerate(blocks[1:], start=1):
+        step = (t + 3.0) ** -0.8
+        running = (1 - step) * running + step * block.mean(axis=0)
+    np.testing.assert_allclose(model.means_[0], running, rtol=1e-12)
+
+
+def test_partial_fit_with_one_component_and_harmonic_steps_is_fit():
+    "kappa = 1, t0 = 1 and equal blocks: the running average is the mean of the blocks, prior included."
+    X = _binary_data(n=600)
+    model = BernoulliMixture(1, alpha=2.0, learning_decay=1.0, learning_offset=1.0)
+    for block in np.split(X, 12):
+        model.partial_fit(block)
+    np.testing.assert_allclose(model.probs_, BernoulliMixture(1, alpha=2.0).fit(X).probs_, rtol=1e-12)
+
+
+def test_partial_fit_after_fit_restarts_the_running_average():
+    "A fit between partial_fit calls replaces the parameters: the old stream's average must not come back."
+    rng = np.random.default_rng(0)
+    A, B = rng.normal(size=(2000, 2)), rng.normal(size=(2000, 2)) + 50.0
+    model = GaussianMixture(2, random_state=0)
+    for start in range(0, 2000, 200):
+        model.partial_fit(A[start:start + 200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(B)
+    model.partial_fit(B[:200])
+    assert model.n_steps_ == 1 and model.n_samples_seen_ == 200
+    assert np.all(np.abs(model.means_ - 50.0) < 1.0)
+
+
+def test_partial_fit_state_survives_copy_and_pickle():
+    import copy
+    import pickle
+    X = _gaussian_data(n=1200)
+    model = GaussianMixture(3, random_state=0)
+    for start in range(0, 600, 100):
+        model.partial_fit(X[start:start + 100])
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        twin.partial_fit(X[600:700])
+        assert twin.n_steps_ == 7                       # continued, not restarted
+    model.partial_fit(X[600:700])
+    np.testing.assert_array_equal(twin.means_, model.means_)
+
+
+def _unsupported():
+    from mixlearn import DirichletMultinomialMixture, DirichletProcessGaussianMixture, MixtureOfExperts
+    return [(DirichletMultinomialMixture(2), _count_data()), (DirichletProcessGaussianMixture(3), _gaussian_data()),
+            (MixtureOfExperts(2), _gaussian_data())]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_partial_fit_refuses_a_family_without_statistics(index):
+    model, X = _unsupported()[index]
+    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support partial_fit"):
+        model.partial_fit(X[:100])
+    assert not hasattr(model, "n_features_in_")                  # refused before touching the model
+
+
+# the Dask tests need the `dask` extra (CI installs it with the dev extras); the others run without it
+requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None,
+                                   reason="the dask extra is not installed (pip install mixlearn[dask])")
+
+
+@requires_dask
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_dask_fit_refuses_a_family_without_statistics(index):
+    import dask.array as da
+    from mixlearn.scaling import fit_dask
+    model, X = _unsupported()[index]
+    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support fit on a dask array"):
+        fit_dask(model, da.from_array(X, chunks=(100, X.shape[1])))
+
+
+@requires_dask
+def test_dask_fit_dispatches_from_fit_for_a_family_without_statistics():
+    import dask.array as da
+    from mixlearn import DirichletProcessGaussianMixture
+    with pytest.raises(NotImplementedError, match="DirichletProcessGaussianMixture"):
+        DirichletProcessGaussianMixture(3).fit(da.from_array(_gaussian_data(), chunks=(300, 3)))
+
+
+@requires_dask
+def test_dask_fit_on_lazily_generated_data_with_sample_weight():
+    "A Dask array that never exists in memory, with Dask sample weights: equal to the in-memory fit."
+    import dask.array as da
+    generator = da.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [4.0, 1.0]])
+    labels = generator.integers(0, 2, size=5000, chunks=1000)
+    X = generator.normal(size=(5000, 2), chunks=(1000, 2)) + da.from_array(centres)[labels]
+    w = generator.uniform(0.5, 2.0, size=5000, chunks=1000)
+    init = dict(weights_init=[0.5, 0.5], means_init=centres + 0.3, precisions_init=np.tile(np.eye(2), (2, 1, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lazy = GaussianMixture(2, max_iter=8, tol=0, **init).fit(X, sample_weight=w)
+        in_memory = GaussianMixture(2, max_iter=8, tol=0, **init).fit(X.compute(), sample_weight=w.compute())
+    _close(lazy, in_memory, ("means_", "covariances_"), rtol=1e-8)
+
+
+@requires_dask
+@pytest.mark.parametrize("cov", COVARIANCE_TYPES)
+def test_dask_fit_equals_in_memory_fit(cov):
+    import dask.array as da
+    X = _gaussian_data(n=3000)
+    start = GaussianMixture(3, covariance_type=cov, random_state=0, max_iter=1, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start.fit(X)
+    init = dict(weights_init=start.weights_, means_init=start.means_, precisions_init=start.precisions_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = GaussianMixture(3, covariance_type=cov, max_iter=15, tol=0, **init).fit(X)
+        lazy = GaussianMixture(3, covariance_type=cov, max_iter=15, tol=0, **init).fit(da.from_array(X, chunks=(700, 3)))
+    _close(lazy, in_memory, ("means_", "covariances_"), rtol=1e-8)
+    np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
+
+
+@requires_dask
+def test_dask_fit_on_a_local_cluster():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install mixlearn[dask])")
+    import dask.array as da
+    X = _gaussian_data(n=2000)
+    init = dict(weights_init=np.full(3, 1 / 3), means_init=X[:3], precisions_init=np.tile(np.eye(3), (3, 1, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = GaussianMixture(3, max_iter=10, tol=0, **init).fit(X)
+        # two workers talking TCP over loopback (threads of this process: no spawned interpreters)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                      host="127.0.0.1", dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            assert client.scheduler_info()["address"].startswith("tcp://127.0.0.1:")
+            lazy = GaussianMixture(3, max_iter=10, tol=0, **init).fit(da.from_array(X, chunks=(500, 3)))
+    _close(lazy, in_memory, ("means_", "covariances_"), rtol=1e-8)
+
+
+@requires_dask
+def test_dask_fit_rejects_nan_with_a_clear_error():
+    import dask.array as da
+    X = _gaussian_data()
+    X[700, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN|finite"):
+        GaussianMixture(3, random_state=0).fit(da.from_array(X, chunks=(300, 3)))
