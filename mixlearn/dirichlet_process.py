@@ -398,7 +398,9 @@ class DirichletProcessGaussianMixture(BaseMixture):
                  mean_precision_prior=None, degrees_of_freedom_prior=None, covariance_prior=None,
                  tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1, init_params="kmeans",
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10):
-        # not BaseMixture.__init__: n_components is derived from truncation (a read-only property)
+        super().__init__(truncation, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
+                         random_state=random_state, warm_start=warm_start, verbose=verbose,
+                         verbose_interval=verbose_interval)   # n_components is derived from truncation
         self.truncation = truncation
         self.concentration = concentration
         self.covariance_type = covariance_type
@@ -406,15 +408,7 @@ class DirichletProcessGaussianMixture(BaseMixture):
         self.mean_precision_prior = mean_precision_prior
         self.degrees_of_freedom_prior = degrees_of_freedom_prior
         self.covariance_prior = covariance_prior
-        self.tol = tol
         self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
 
     @property
     def n_components(self):

@@ -238,7 +238,8 @@ class BaseMixture:
 
     def __init__(self, n_components, *, tol, max_iter, n_init, init_params, random_state,
                  warm_start, verbose, verbose_interval):
-        self.n_components = n_components
+        if not isinstance(getattr(type(self), "n_components", None), property):
+            self.n_components = n_components     # a family may derive it instead (a read-only property)
         self.tol = tol
         self.max_iter = max_iter
         self.n_init = n_init

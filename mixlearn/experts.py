@@ -227,20 +227,14 @@ class MixtureOfExperts(BaseMixture):
     def __init__(self, n_experts=2, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans", gate_l2=1e-3,
                  expert_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO, gate_max_iter=5, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10):
-        # not BaseMixture.__init__: it would store `n_components`, here a read-only alias of `n_experts`
+        super().__init__(n_experts, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
+                         random_state=random_state, warm_start=warm_start, verbose=verbose,
+                         verbose_interval=verbose_interval)   # n_components: a read-only alias of n_experts
         self.n_experts = n_experts
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
         self.gate_l2 = gate_l2
         self.expert_l2 = expert_l2
         self.min_variance_ratio = min_variance_ratio
         self.gate_max_iter = gate_max_iter
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
 
     @property
     def n_components(self):
