@@ -7,14 +7,13 @@ __all__ = ['add_statistics', 'scale_statistics', 'mix_statistics', 'block_e_step
            'partial_fit', 'is_dask_array', 'fit_dask']
 
 # %% ../nbs/09_scaling.ipynb #f951c3cd
-import numbers
 import warnings
 
 import numpy as np
 
 from .densities import check_random_state
-from .em import (BaseMixture, ConvergenceWarning, check_array, check_integer, check_real,
-                         check_sample_weight, initial_responsibilities, log_softmax_responsibilities)
+from .em import (BaseMixture, ConvergenceWarning, check_real, check_sample_weight,
+                         initial_responsibilities)
 
 # %% ../nbs/09_scaling.ipynb #d5be4607
 def add_statistics(total, block, constant_keys=("shift",)):
