@@ -223,6 +223,18 @@ def initial_responsibilities(X, n_components, init_params, rng, out=None):
     return resp
 
 # %% ../nbs/01_em.ipynb #341179cc
+class _LazyBuffer:
+    "The engine's (k, n) E-step buffer, allocated on the first call; calls return its (n, k) transpose."
+
+    def __init__(self, n_components, n_samples):
+        self.shape, self.array = (n_components, n_samples), None
+
+    def __call__(self):
+        if self.array is None:
+            self.array = np.empty(self.shape).T
+        return self.array
+
+
 class BaseMixture:
     """The EM engine shared by every mixture family.
 
@@ -381,6 +393,61 @@ class BaseMixture:
             setattr(self, name, value)
 
     # ---- 4. fitting ----
+    def _check_bound(self, bound, n_iter):
+        "A bound of -inf (or NaN) means some row has zero density under every component: stop with a clear error."
+        if not np.isfinite(bound):
+            raise ValueError(f"{type(self).__name__}: the bound is {bound} at iteration {n_iter}: some "
+                             "samples of X have zero density under every component. Rescale X.")
+
+    def _em_iteration(self, X, sample_weight, buffer, fused, n_iter):
+        """One EM iteration: the bound at the current parameters, then the M-step. Returns (bound, the fused
+        pass to use next time or None).
+
+        With `fused` (chapter 08's `LinearEStep`, for a family whose log-densities are linear in fixed
+        features) the E- and M-step share one pass over X and no (n, k) array; where the family declines
+        it (a component too far from the centre for the expansion) this iteration, and every later one,
+        takes the readable path below: E-step into the (n, k) buffer, M-step from the responsibilities."""
+        if fused is not None:
+            coefficients = self._linear_coefficients()
+            if coefficients is not None:
+                S, log_likelihood = fused(*coefficients)
+                total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+                bound = (log_likelihood + self._linear_row_constant()) / total
+                self._check_bound(bound, n_iter)
+                if self._linear_m_step(S, X, sample_weight, fused.log_normaliser):
+                    return bound, fused
+        log_prob_norm, resp = self._e_step(X, out=buffer())
+        bound = self._compute_lower_bound(log_prob_norm, resp, sample_weight)
+        self._check_bound(bound, n_iter)
+        if sample_weight is not None:
+            resp *= sample_weight[:, None]
+        self._m_step(X, resp)
+        return self._bound_after_m_step(X, resp, bound), None
+
+    # the fused pass (chapter 08): on by default for families that define `_linear_features`
+    _use_fused_pass = True
+
+    def _linear_features(self, X, sample_weight):
+        """(q, write_features) if log pi_k + log p(x | theta_k) = theta_k . phi(x) + h(x) with q fixed features
+        phi(x) (write_features(X_block, out) fills out (q, rows)); None (the default) if not. A family that
+        returns a form also supplies `_linear_coefficients()` -> (theta (k, q), exact) or None (exact: None
+        or the `exact` logits of `LinearEStep`), `_linear_row_constant()`
+        -> sum_i w_i h(x_i), and `_linear_m_step(S, X, sample_weight, log_normaliser)`, the M-step from
+        S = sum_i w_i r_ik phi(x_i) (True, or False to decline; log_normaliser holds
+        log sum_k exp(theta_k . phi(x_i)) of the pass)."""
+        return None
+
+    def _linear_pass(self, X, sample_weight):
+        "Chapter 08's `LinearEStep` over X for this family, or None (family without a linear form, or switched off)."
+        if not self._use_fused_pass:
+            return None
+        form = self._linear_features(X, sample_weight)
+        if form is None:
+            return None
+        from .performance import LinearEStep                # chapter 08; imported when first needed
+        n_features_out, write_features = form
+        return LinearEStep(X, self.n_components, n_features_out, write_features, sample_weight)
+
     def fit(self, X, y=None, sample_weight=None):
         """Estimate the parameters by EM; the best of `n_init` restarts is kept. Returns self.
 
@@ -394,9 +461,8 @@ class BaseMixture:
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        "Fit, then return the most responsible component of each sample, shape (n,)."
-        resp = self._fit(X, sample_weight)
-        return resp.argmax(axis=1)
+        "Fit, then return the most responsible component of each sample, shape (n,): `fit(X).predict(X)`."
+        return self.fit(X, sample_weight=sample_weight).predict(X)
 
     def _fit(self, X, sample_weight):
         X = self._check_X(X, reset=True)
@@ -413,34 +479,39 @@ class BaseMixture:
         n_init = self.n_init if do_init else 1
         rng = check_random_state(self.random_state)
         self.n_features_in_ = X.shape[1]
-        # one (k, n) buffer reused by every E-step; families see its (n, k) transpose
-        buffer = np.empty((self.n_components, X.shape[0])).T
+        # one (k, n) buffer reused by every E-step (families see its (n, k) transpose), made when first
+        # needed: the fused pass of chapter 08 needs none
+        buffer = _LazyBuffer(self.n_components, X.shape[0])
 
+        linear = self._linear_pass(X, sample_weight)            # chapter 08's fused pass, or None
+        try:
+            return self._fit_starts(X, sample_weight, do_init, n_init, rng, buffer, linear)
+        finally:
+            if linear is not None:
+                linear.close()
+
+    def _fit_starts(self, X, sample_weight, do_init, n_init, rng, buffer, linear):
+        "The `n_init` runs of EM of `_fit`; keeps the best and sets the fitted attributes."
         best_bound, best_params, best_bounds = -np.inf, None, []
         best_n_iter, best_converged = 0, False
         for init in range(n_init):
             if do_init:
                 resp = None
                 if self._needs_initial_responsibilities():
-                    resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer)
+                    resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer())
                     if sample_weight is not None:
                         resp *= sample_weight[:, None]
                 self._initialize(X, resp)
             bound = -np.inf if do_init else self.lower_bound_
             bounds, converged, n_iter = [], False, 0
+            if linear is not None:
+                linear.restart()
+            fused = linear
             if self.verbose:
                 print(f"Initialization {init}")
             for n_iter in range(1, self.max_iter + 1):
                 previous = bound
-                log_prob_norm, resp = self._e_step(X, out=buffer)
-                bound = self._compute_lower_bound(log_prob_norm, resp, sample_weight)
-                if not np.isfinite(bound):
-                    raise ValueError(f"{type(self).__name__}: the bound is {bound} at iteration {n_iter}: some "
-                                     "samples of X have zero density under every component. Rescale X.")
-                if sample_weight is not None:
-                    resp *= sample_weight[:, None]
-                self._m_step(X, resp)
-                bound = self._bound_after_m_step(X, resp, bound)
+                bound, fused = self._em_iteration(X, sample_weight, buffer, fused, n_iter)
                 bounds.append(bound)
                 change = bound - previous
                 if self.verbose >= 2 and n_iter % self.verbose_interval == 0:
@@ -449,7 +520,7 @@ class BaseMixture:
                     converged = True
                     break
             if self.max_iter == 0:              # the initialisation is the answer: score it
-                log_prob_norm, resp = self._e_step(X, out=buffer)
+                log_prob_norm, resp = self._e_step(X, out=buffer())
                 bound = self._compute_lower_bound(log_prob_norm, resp, sample_weight)
             if self.verbose:
                 print(f"Initialization {'converged' if converged else 'did not converge'}: "
@@ -462,15 +533,12 @@ class BaseMixture:
             warnings.warn(f"{type(self).__name__}: the best of {n_init} initialisation(s) did not "
                           f"converge in max_iter={self.max_iter} iterations (tol={self.tol}). "
                           "Increase max_iter or tol, try other init_params, or check for degenerate data.",
-                          ConvergenceWarning, stacklevel=3)
+                          ConvergenceWarning, stacklevel=4)
         self._set_parameters(best_params)
         self.converged_ = best_converged
         self.n_iter_ = best_n_iter
         self.lower_bound_ = best_bound
         self.lower_bounds_ = best_bounds
-        # a final E-step so that fit_predict(X) always equals fit(X).predict(X)
-        _, resp = self._e_step(X, out=buffer)
-        return resp
 
     # ---- 5. using a fitted model ----
     def score_samples(self, X):

@@ -1,0 +1,207 @@
+"""The fused E+M pass of chapter 08 (`mixlearn.performance.LinearEStep`) and the engine's use of it:
+the pass against an explicit log-softmax, the fused fit against the readable one, the fallbacks,
+threads and chunks, and the memory it saves."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp, softmax
+from threadpoolctl import threadpool_limits
+
+from conftest import COVARIANCE_TYPES
+from mixlearn import ConvergenceWarning, GaussianMixture
+from mixlearn.performance import LinearEStep, available_cores, blas_threads
+
+
+def _features_of(X):
+    "phi(x) = [x, x^2, 1] as a (q, rows) writer and the explicit (n, q) matrix."
+    def write(block, out):
+        d = block.shape[1]
+        out[:d] = block.T
+        np.square(block.T, out=out[d:2 * d])
+        out[2 * d] = 1.0
+    return write, np.hstack([X, X ** 2, np.ones((len(X), 1))])
+
+
+def _explicit(Phi, coefficients, weights=None):
+    "S = sum_i w_i r_ik phi_i and sum_i w_i log sum_k exp(theta_k . phi_i), computed the obvious way."
+    logits = Phi @ coefficients.T
+    w = np.ones(len(Phi)) if weights is None else weights
+    resp = softmax(logits, axis=1) * w[:, None]
+    return resp.T @ Phi, float(w @ logsumexp(logits, axis=1))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("chunk_rows", [256, 1000])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_linear_pass_matches_explicit_softmax(workers, chunk_rows, weighted):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2_345, 3))                     # a ragged last chunk
+    weights = rng.uniform(0.1, 3.0, len(X)) if weighted else None
+    write, Phi = _features_of(X)
+    fused = LinearEStep(X, 4, Phi.shape[1], write, weights, workers=workers, chunk_rows=chunk_rows)
+    try:
+        for step in range(3):                           # first call: maxima; later: last call's normalisers
+            coefficients = rng.normal(scale=0.5 + step, size=(4, Phi.shape[1]))
+            S, total = fused(coefficients)
+            S_ref, total_ref = _explicit(Phi, coefficients, weights)
+            np.testing.assert_allclose(S, S_ref, rtol=1e-11, atol=1e-11)
+            assert total == pytest.approx(total_ref, rel=1e-12)
+            np.testing.assert_allclose(fused.log_normaliser, logsumexp(Phi @ coefficients.T, axis=1), rtol=1e-12)
+    finally:
+        fused.close()
+
+
+def test_linear_pass_redoes_rows_whose_density_jumped():
+    """After a call, shift every logit by +-1000 (e^1000 overflows): the rows are redone with their own
+    maxima and the results stay exact, never inf or NaN."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 2))
+    write, Phi = _features_of(X)
+    fused = LinearEStep(X, 3, Phi.shape[1], write, workers=1, chunk_rows=256)
+    coefficients = rng.normal(size=(3, Phi.shape[1]))
+    fused(coefficients)
+    for jump in (1000.0, -1000.0):
+        moved = coefficients.copy()
+        moved[:, -1] += jump                            # the constant feature: every logit moves by `jump`
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")              # no overflow warning escapes
+            S, total = fused(moved)
+        S_ref, total_ref = _explicit(Phi, moved)
+        np.testing.assert_allclose(S, S_ref, rtol=1e-11)
+        assert total == pytest.approx(total_ref, rel=1e-12)
+        coefficients = moved
+
+
+def test_linear_pass_reports_rows_of_zero_density():
+    X = np.array([[0.0], [1.0], [2.0]])
+    write, Phi = _features_of(X)
+    fused = LinearEStep(X, 2, Phi.shape[1], write, workers=1)
+    coefficients = np.zeros((2, Phi.shape[1]))
+    coefficients[:, -1] = -np.inf                       # every component has zero weight
+    _, total = fused(coefficients)
+    assert total == -np.inf
+
+
+def test_workers_follow_the_blas_limit():
+    X = np.zeros((100_000, 1))
+    fused = LinearEStep(X, 2, 3, lambda block, out: None, chunk_rows=1000)
+    assert fused.workers == min(available_cores(), blas_threads())
+    fused.close()
+    with threadpool_limits(limits=1, user_api="blas"):
+        fused = LinearEStep(X, 2, 3, lambda block, out: None, chunk_rows=1000)
+        assert fused.workers == 1
+
+
+def _fit(X, fused, sample_weight=None, **params):
+    previous = GaussianMixture._use_fused_pass
+    GaussianMixture._use_fused_pass = fused
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return GaussianMixture(**params).fit(X, sample_weight=sample_weight)
+    finally:
+        GaussianMixture._use_fused_pass = previous
+
+
+def _data(seed=0, n=3000, d=3, offset=0.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(4, d)) + offset
+    return centres[rng.integers(0, 4, n)] + rng.normal(size=(n, d))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fused_fit_equals_readable_fit(covariance_type, weighted):
+    """Same parameters and the same bound at every iteration, whether EM runs the fused pass or the
+    E-step into the (n, k) buffer and the M-step from responsibilities."""
+    X = _data(offset=1e3)                               # far from the origin: the centring matters
+    weights = np.random.default_rng(3).uniform(0.2, 2.0, len(X)) if weighted else None
+    params = dict(n_components=4, covariance_type=covariance_type, tol=0.0, max_iter=25, random_state=0)
+    fused, readable = _fit(X, True, weights, **params), _fit(X, False, weights, **params)
+    np.testing.assert_allclose(fused.lower_bounds_, readable.lower_bounds_, rtol=1e-12)
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        np.testing.assert_allclose(getattr(fused, name), getattr(readable, name), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 12, 40])
+def test_fused_full_covariance_over_products_equals_readable(d):
+    """Full covariances use the d(d+1)/2 products where d + 1 <= 8 k (k = 5: d <= 39), the direct form
+    elsewhere: both agree with the readable path."""
+    X = _data(n=1500, d=d)
+    params = dict(n_components=5, covariance_type="full", tol=0.0, max_iter=8, random_state=1)
+    model = GaussianMixture(**params)
+    assert (model._linear_features(X, None) is None) == (d + 1 > 8 * 5)
+    fused, readable = _fit(X, True, **params), _fit(X, False, **params)
+    np.testing.assert_allclose(fused.covariances_, readable.covariances_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(fused.lower_bounds_, readable.lower_bounds_, rtol=1e-12)
+
+
+def test_far_component_falls_back_to_the_readable_path():
+    """A component 1e6 of its standard deviations from the centre is declined by the fused pass (its
+    expansion would lose too many digits): the fit is then the readable one exactly."""
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(size=(500, 2)), 1e6 + 1e-3 * rng.normal(size=(20, 2))])
+    params = dict(n_components=2, covariance_type="diag", tol=0.0, max_iter=5, random_state=0,
+                  means_init=[[0.0, 0.0], [1e6, 1e6]])
+    model = _fit(X, True, **params)
+    readable = _fit(X, False, **params)
+    np.testing.assert_array_equal(model.means_, readable.means_)
+    np.testing.assert_array_equal(model.covariances_, readable.covariances_)
+    assert model.covariances_[1].max() < 1e-5          # the tight far cluster keeps its digits
+
+
+def test_fit_predict_equals_fit_then_predict():
+    X = _data(seed=5)
+    params = dict(n_components=4, covariance_type="diag", random_state=0)
+    labels = GaussianMixture(**params).fit_predict(X)
+    np.testing.assert_array_equal(labels, GaussianMixture(**params).fit(X).predict(X))
+
+
+def test_fused_fit_allocates_no_responsibilities():
+    """With the starting parameters given, a fit keeps no (n, k) array: its peak is far below the
+    8 n k bytes of the responsibilities (here 32 MB)."""
+    rng = np.random.default_rng(6)
+    n, k = 200_000, 20
+    X = rng.normal(size=(n, 2))
+    init = dict(weights_init=np.full(k, 1 / k), means_init=X[:k], precisions_init=np.ones((k, 2)))
+    _fit(X[:1000], True, n_components=k, covariance_type="diag", max_iter=1, **init)        # warm the imports
+    tracemalloc.start()
+    _fit(X, True, n_components=k, covariance_type="diag", max_iter=3, tol=0.0, **init)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.25 * 8 * n * k
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_one_far_component_gets_its_exact_form(covariance_type):
+    """A tight cluster (variance 1e-8) 50 units from the rest is too far for the expansion about the centre:
+    the fused pass takes its exact log-density and recomputes its statistics about its own mean, and
+    the fit equals the readable one (which does the same in chapter 00 and 02)."""
+    rng = np.random.default_rng(7)
+    X = np.vstack([rng.normal(size=(400, 3)), rng.normal(size=(400, 3)) + 4.0,
+                   50.0 + 1e-4 * rng.normal(size=(30, 3))])
+    means = [[0.0] * 3, [4.0] * 3, [50.0] * 3]
+    params = dict(n_components=3, covariance_type=covariance_type, tol=0.0, max_iter=6, means_init=means,
+                  random_state=0, reg_covar=1e-12)
+    fused, readable = _fit(X, True, **params), _fit(X, False, **params)
+    np.testing.assert_allclose(fused.means_, readable.means_, rtol=1e-12)
+    np.testing.assert_allclose(fused.covariances_, readable.covariances_, rtol=1e-7)
+    np.testing.assert_allclose(fused.lower_bounds_, readable.lower_bounds_, rtol=1e-10)
+    if covariance_type != "tied":
+        assert np.max(fused.covariances_[2]) < 1e-7          # the tight cluster keeps its tiny variance
+
+
+def test_far_components_are_exact_in_the_pass():
+    "The pass takes the exact form for the far component only (and the expansion for the others)."
+    rng = np.random.default_rng(8)
+    X = np.vstack([rng.normal(size=(300, 2)), 50.0 + 1e-4 * rng.normal(size=(20, 2))])
+    model = _fit(X, False, n_components=2, covariance_type="diag", max_iter=3, tol=0.0,
+                 means_init=[[0.0, 0.0], [50.0, 50.0]], reg_covar=1e-12)
+    model._linear_features(X, None)
+    coefficients, exact = model._linear_coefficients()
+    components, values = exact(X)
+    assert list(components) == [1]
+    np.testing.assert_allclose(values[0], model._weighted_log_prob(X)[:, 1], rtol=1e-10)
