@@ -368,6 +368,15 @@ def _check_covariance_prior(covariance_prior, covariance_type, n_features):
     return prior
 
 
+def _entropy_of(resp, sample_weight):
+    "sum_i w_i H(q(z_i)) = -sum_i w_i sum_k r_ik log r_ik (0 log 0 = 0), from unweighted responsibilities (n, T)."
+    r = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
+    r_log_r = np.log(r, out=np.zeros(r.shape), where=r > 0)
+    r_log_r *= r
+    entropy = -r_log_r.sum(axis=0)
+    return float(entropy.sum()) if sample_weight is None else float(sample_weight @ entropy)
+
+
 class DirichletProcessGaussianMixture(BaseMixture):
     """Dirichlet-process Gaussian mixture fitted by truncated mean-field variational inference
     (Blei & Jordan 2006; q(z) truncated as in Kurihara et al. 2007): scikit-learn's
@@ -389,7 +398,11 @@ class DirichletProcessGaussianMixture(BaseMixture):
     `lower_bound_`, `lower_bounds_` (the full ELBO after every iteration, @eq-elbo), `n_features_in_`.
     `predict_proba` gives the variational responsibilities; `score_samples` the log of the E-step's
     normaliser (a lower bound on the log variational predictive density); `sample` draws from the
-    plug-in mixture of `weights_`, `means_`, `covariances_`."""
+    plug-in mixture of `weights_`, `means_`, `covariances_`.
+    Chapter 09: `fit` accepts a Dask array (variational updates from statistics summed over its chunks,
+    default priors from all of them), and `partial_fit` runs stochastic variational inference (Hoffman et
+    al. 2013): the step eta_t = (t + learning_offset) ** -learning_decay moves the running statistics
+    per unit weight towards each block's, which are then scaled to the weight seen so far."""
 
     _parameter_names = ("weights_", "weight_concentration_", "mean_precision_", "means_",
                         "degrees_of_freedom_", "covariances_", "precisions_cholesky_")
@@ -397,7 +410,8 @@ class DirichletProcessGaussianMixture(BaseMixture):
     def __init__(self, truncation=20, *, concentration=1.0, covariance_type="full", mean_prior=None,
                  mean_precision_prior=None, degrees_of_freedom_prior=None, covariance_prior=None,
                  tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1, init_params="kmeans",
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10):
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
+                 learning_offset=2.0):
         super().__init__(truncation, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
                          verbose_interval=verbose_interval)   # n_components is derived from truncation
@@ -409,6 +423,8 @@ class DirichletProcessGaussianMixture(BaseMixture):
         self.degrees_of_freedom_prior = degrees_of_freedom_prior
         self.covariance_prior = covariance_prior
         self.reg_covar = reg_covar
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     @property
     def n_components(self):
@@ -438,19 +454,25 @@ class DirichletProcessGaussianMixture(BaseMixture):
             float(d) if self.degrees_of_freedom_prior is None
             else _check_greater("degrees_of_freedom_prior", self.degrees_of_freedom_prior, d - 1.0,
                                 f" (n_features - 1, for a Wishart in {d} dimensions)"))
-        sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
-        weights = np.ones(n) if sample_weight is None else sample_weight
-        mean = weights @ X / weights.sum()
+        moments = getattr(self, "_data_moments", None)       # (mean, covariance, total weight) of all of X
+        if moments is None:                                  # fit_dask computes them over the chunks
+            sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
+            weights = np.ones(n) if sample_weight is None else sample_weight
+            mean = weights @ X / weights.sum()
+            centred = X - mean
+            total = weights.sum()
+            covariance = (centred.T * weights) @ centred / (total - 1.0) if total > 1.0 else None
+        else:
+            mean, covariance, total = moments
         self.mean_prior_ = (mean if self.mean_prior is None
                             else check_init_array("mean_prior", self.mean_prior, (d,)))
         if self.covariance_prior is not None:
             self.covariance_prior_ = _check_covariance_prior(self.covariance_prior, self.covariance_type, d)
             return
-        if weights.sum() <= 1.0:
+        if total <= 1.0:
             raise ValueError("the default covariance_prior is the sample covariance of X, which needs a total "
-                             f"sample weight above 1 (got {weights.sum():.4g}); pass covariance_prior")
-        centred = X - mean
-        covariance = (centred.T * weights) @ centred / (weights.sum() - 1.0)   # np.cov(X.T) without weights
+                             f"sample weight above 1 (got {total:.4g}); pass covariance_prior")
+        covariance = covariance.copy()                       # np.cov(X.T), weighted
         variances = np.diag(covariance).copy()
         singular = (np.linalg.eigvalsh(covariance).min() <= 1e-12 * max(variances.max(), np.finfo(float).tiny)
                     if self.covariance_type in ("full", "tied") else variances.min() <= 0)
@@ -479,8 +501,11 @@ class DirichletProcessGaussianMixture(BaseMixture):
     # ---- the coordinate updates ----
     def _m_step(self, X, resp):
         "Sticks (@eq-stick-update) and components (@eq-normal-wishart-update) from `resp` (times sample_weight)."
-        self._statistics = component_statistics(X, resp, self.covariance_type)
-        counts, sample_means, sample_covariances = self._statistics
+        self._update_factors(*component_statistics(X, resp, self.covariance_type))
+
+    def _update_factors(self, counts, sample_means, sample_covariances):
+        "The coordinate updates from N_k, x_bar_k and S_k (kept for the ELBO)."
+        self._statistics = (counts, sample_means, sample_covariances)
         counts = counts + 10 * np.finfo(float).eps                         # scikit-learn's floor
         self.weight_concentration_ = stick_posterior(counts, self.concentration_)
         (self.mean_precision_, self.means_, self.degrees_of_freedom_, self.covariances_) = normal_wishart_posterior(
@@ -525,19 +550,51 @@ class DirichletProcessGaussianMixture(BaseMixture):
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         """ELBO at the E-step's q(z) and the current factors: sum_i log-normaliser_i - KL terms.
         Also keeps the entropy of q(z) (weighted) for `_bound_after_m_step`."""
-        r = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
-        r_log_r = np.log(r, out=np.zeros(r.shape), where=r > 0)          # 0 log 0 = 0
-        r_log_r *= r
-        entropy = -r_log_r.sum(axis=0)                                     # -sum_k r_ik log r_ik, shape (n,)
-        if sample_weight is None:
-            self._entropy, data = float(entropy.sum()), float(log_prob_norm.sum())
-        else:
-            self._entropy, data = float(sample_weight @ entropy), float(sample_weight @ log_prob_norm)
+        self._entropy = _entropy_of(resp, sample_weight)
+        data = float(log_prob_norm.sum()) if sample_weight is None else float(sample_weight @ log_prob_norm)
         return data - sum(self._kl_divergences())
 
     def _bound_after_m_step(self, X, resp, bound):
         "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
         return float(sum(self._elbo_terms().values()))
+
+    # ---- blocks of rows, partial_fit and Dask (chapter 09): every update above is a function of sums ----
+    _statistics_constant_keys = ("shift",)
+
+    def _begin_statistics(self, mean):
+        "The statistics of every block are taken about one centre, as for `GaussianMixture`."
+        self._statistics_shift = np.array(mean, dtype=float)
+
+    def _end_statistics(self):
+        self.__dict__.pop("_statistics_shift", None)
+
+    def _block_statistics(self, X, resp):
+        "Chapter 02's `gaussian_statistics` of a block (N_k, sums, second moments): they add across blocks."
+        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
+
+    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
+        "The block's share of the entropy of q(z) (@eq-elbo), also a sum over rows."
+        return {"entropy": np.array(_entropy_of(resp, sample_weight))}
+
+    def _m_step_from_statistics(self, statistics):
+        "The coordinate updates from summed statistics: N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters`."
+        _, sample_means, sample_covariances = gaussian_parameters(statistics, self.covariance_type, reg_covar=0.0)
+        self._entropy = float(statistics.get("entropy", 0.0))
+        self._update_factors(statistics["counts"], sample_means, sample_covariances)
+
+    def _bound_from_statistics(self, log_likelihood, weight):
+        "The full ELBO after the updates (@eq-elbo), as `fit` records it."
+        return float(sum(self._elbo_terms().values()))
+
+    def _prepare_dask(self, X, sample_weight):
+        "Before `fit_dask`: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
+        import dask
+        import dask.array as da
+        weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight
+        total, sums, products = dask.compute(weights.sum(), weights @ X, (X.T * weights) @ X)
+        mean = sums / total
+        covariance = (products - total * np.outer(mean, mean)) / (total - 1.0) if total > 1.0 else None
+        self._data_moments = (mean, covariance, float(total))
 
     # ---- the rest of the engine's hooks ----
     def _n_parameters(self):

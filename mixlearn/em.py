@@ -385,6 +385,17 @@ class BaseMixture:
         "The M-step from statistics summed over blocks."
         raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
 
+    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
+        "Further sums over a block's rows that the bound needs (from unweighted `resp`): a dict, empty by default."
+        return {}
+
+    def _bound_from_statistics(self, log_likelihood, weight):
+        "The bound of an iteration over blocks, after its M-step: the mean log-likelihood (a variational family: its ELBO)."
+        return log_likelihood / weight
+
+    def _prepare_dask(self, X, sample_weight):
+        "Before a fit on a Dask array: anything the family needs from all of X (its default priors, say)."
+
     def _get_parameters(self):
         return {name: np.copy(getattr(self, name)) for name in self._parameter_names}
 

@@ -51,6 +51,7 @@ def block_e_step(model, X, sample_weight=None):
     that nothing of size (rows, k) outlives the block."""
     buffer = np.empty((model.n_components, X.shape[0])).T
     log_prob_norm, resp = model._e_step(X, out=buffer)
+    extra = model._block_bound_terms(log_prob_norm, resp, sample_weight)   # e.g. the DP's entropy of q(z)
     if sample_weight is None:
         log_likelihood, weight = float(log_prob_norm.sum()), float(X.shape[0])
     else:
@@ -59,7 +60,7 @@ def block_e_step(model, X, sample_weight=None):
     if not np.isfinite(log_likelihood):
         raise ValueError(f"{type(model).__name__}: some rows of a block have zero density under every "
                          "component. Rescale X.")
-    return model._block_statistics(X, resp), log_likelihood, weight
+    return {**model._block_statistics(X, resp), **extra}, log_likelihood, weight
 
 
 def iter_row_blocks(X, block_rows, sample_weight=None):
@@ -80,7 +81,7 @@ def em_step_over_blocks(model, blocks):
         log_likelihood += block_log_likelihood
         weight += block_weight
     model._m_step_from_statistics(total)
-    return log_likelihood / weight
+    return model._bound_from_statistics(log_likelihood, weight)
 
 # %% ../nbs/09_scaling.ipynb #dd260a96
 def _check_statistics_support(model, what):
@@ -89,8 +90,8 @@ def _check_statistics_support(model, what):
         raise NotImplementedError(
             f"{type(model).__name__} does not support {what} yet: its M-step is not computed from sums over "
             "rows (it does not implement _block_statistics / _m_step_from_statistics). GaussianMixture, "
-            "BernoulliMixture, CategoricalMixture and MultinomialMixture do; fit this model on an "
-            "in-memory array.")
+            "BernoulliMixture, CategoricalMixture, MultinomialMixture and DirichletProcessGaussianMixture do; "
+            "fit this model on an in-memory array.")
 
 
 def _check_learning_rate(model):
@@ -203,7 +204,12 @@ def fit_dask(model, X, sample_weight=None):
         weight_blocks = list(sample_weight.rechunk((X.chunks[0],)).to_delayed().ravel())
     else:
         weight_blocks = [None] * len(blocks)
-    first = model._check_X(blocks[0].compute(), reset=True)
+    warm = model.warm_start and hasattr(model, "converged_")
+    if warm and X.shape[1] != model.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but this warm-started model was fitted with "
+                         f"{model.n_features_in_} features; set warm_start=False to start afresh")
+    first = model._check_X(blocks[0].compute(), reset=not warm)
+    model._prepare_dask(X, sample_weight)
     model._check_common_parameters(first)
     model._check_parameters(first)
     if first.shape[1] != X.shape[1]:
@@ -213,11 +219,12 @@ def fit_dask(model, X, sample_weight=None):
     model._begin_statistics(np.asarray(mean, dtype=float))
     rng = check_random_state(model.random_state)
     best = None
-    for init in range(model.n_init):
-        resp = None
-        if model._needs_initial_responsibilities():
-            resp = initial_responsibilities(first, model.n_components, model.init_params, rng)
-        model._initialize(first, resp)
+    for init in range(1 if warm else model.n_init):
+        if not warm:                                 # warm_start: go on from the fitted parameters
+            resp = None
+            if model._needs_initial_responsibilities():
+                resp = initial_responsibilities(first, model.n_components, model.init_params, rng)
+            model._initialize(first, resp)
         bound, bounds, converged, n_iter = -np.inf, [], False, 0
         for n_iter in range(1, model.max_iter + 1):
             previous = bound
@@ -231,7 +238,7 @@ def fit_dask(model, X, sample_weight=None):
                 log_likelihood += block_log_likelihood
                 weight += block_weight
             model._m_step_from_statistics(total)
-            bound = log_likelihood / weight
+            bound = model._bound_from_statistics(log_likelihood, weight)
             bounds.append(bound)
             if abs(bound - previous) < model.tol:
                 converged = True
@@ -242,6 +249,7 @@ def fit_dask(model, X, sample_weight=None):
     model._set_parameters(params)
     model.lower_bound_, model.lower_bounds_, model.n_iter_, model.converged_ = bound, bounds, n_iter, converged
     model._end_statistics()
+    model.__dict__.pop("_data_moments", None)
     if not converged and model.max_iter > 0:
         warnings.warn(f"{type(model).__name__}: the best of {model.n_init} initialisation(s) did not converge "
                       f"in max_iter={model.max_iter} iterations (tol={model.tol}).", ConvergenceWarning, stacklevel=3)

@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from mixlearn import BernoulliMixture, CategoricalMixture, GaussianMixture, MultinomialMixture
+from mixlearn import (BernoulliMixture, CategoricalMixture, DirichletProcessGaussianMixture, GaussianMixture,
+                      MultinomialMixture)
 from mixlearn.scaling import em_step_over_blocks, iter_row_blocks
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -47,8 +48,11 @@ FAMILIES = [
     (lambda: BernoulliMixture(3, random_state=0), _binary_data, ("probs_",)),
     (lambda: CategoricalMixture(3, random_state=0), _categorical_data, ("probs_",)),
     (lambda: MultinomialMixture(3, random_state=0), _count_data, ("probs_",)),
+    *[(lambda cov=cov: DirichletProcessGaussianMixture(5, covariance_type=cov, random_state=0), _gaussian_data,
+       ("means_", "covariances_", "weight_concentration_", "degrees_of_freedom_")) for cov in COVARIANCE_TYPES],
 ]
-IDS = [f"gaussian-{c}" for c in COVARIANCE_TYPES] + ["bernoulli", "categorical", "multinomial"]
+IDS = ([f"gaussian-{c}" for c in COVARIANCE_TYPES] + ["bernoulli", "categorical", "multinomial"]
+       + [f"dp-{c}" for c in COVARIANCE_TYPES])
 
 
 def _copy(model):
@@ -80,8 +84,8 @@ def test_one_em_iteration_over_blocks_equals_in_memory(make, data, names, block_
     blocked = _copy(start)
     blocked._begin_statistics(X.mean(axis=0))
     bound = em_step_over_blocks(blocked, iter_row_blocks(X, block_rows, w))
-    if isinstance(in_memory, (GaussianMixture, MultinomialMixture)):      # bounds without a prior term
-        assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
+    if isinstance(in_memory, (GaussianMixture, MultinomialMixture, DirichletProcessGaussianMixture)):
+        assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)   # DP: the ELBO after the update
     _close(blocked, in_memory, names, rtol=1e-9)
 
 
@@ -102,6 +106,14 @@ def test_partial_fit_approaches_fit(make, data, names):
             online.partial_fit(X[order[start_row:start_row + 300]])
     assert online.n_steps_ == 100 and online.n_samples_seen_ == 10 * len(X)
     assert abs(batch.score(X) - online.score(X)) < 5e-3 * abs(batch.score(X))
+    if isinstance(batch, DirichletProcessGaussianMixture):
+        # stochastic VI and batch VI may keep a different number of the truncation's components alive
+        # (pruning is slow on both), and after 10 passes the online posterior counts 10 n rows (its
+        # statistics are scaled to the weight seen), so its factors are sharper than batch VI's on n:
+        # what must agree is the fitted density, point by point, to a few hundredths of a nat
+        gap = np.abs(online.score_samples(X) - batch.score_samples(X))
+        assert np.median(gap) < 0.06 and np.mean(gap) < 0.1
+        return
     _close(online, batch, names, rtol=0.05)
 
 
@@ -214,12 +226,11 @@ def test_partial_fit_state_survives_copy_and_pickle():
 
 
 def _unsupported():
-    from mixlearn import DirichletMultinomialMixture, DirichletProcessGaussianMixture, MixtureOfExperts
-    return [(DirichletMultinomialMixture(2), _count_data()), (DirichletProcessGaussianMixture(3), _gaussian_data()),
-            (MixtureOfExperts(2), _gaussian_data())]
+    from mixlearn import DirichletMultinomialMixture, MixtureOfExperts
+    return [(DirichletMultinomialMixture(2), _count_data()), (MixtureOfExperts(2), _gaussian_data())]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1])
 def test_partial_fit_refuses_a_family_without_statistics(index):
     model, X = _unsupported()[index]
     with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support partial_fit"):
@@ -233,7 +244,7 @@ requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None,
 
 
 @requires_dask
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1])
 def test_dask_fit_refuses_a_family_without_statistics(index):
     import dask.array as da
     from mixlearn.scaling import fit_dask
@@ -245,9 +256,31 @@ def test_dask_fit_refuses_a_family_without_statistics(index):
 @requires_dask
 def test_dask_fit_dispatches_from_fit_for_a_family_without_statistics():
     import dask.array as da
-    from mixlearn import DirichletProcessGaussianMixture
-    with pytest.raises(NotImplementedError, match="DirichletProcessGaussianMixture"):
-        DirichletProcessGaussianMixture(3).fit(da.from_array(_gaussian_data(), chunks=(300, 3)))
+    from mixlearn import DirichletMultinomialMixture
+    with pytest.raises(NotImplementedError, match="DirichletMultinomialMixture"):
+        DirichletMultinomialMixture(3).fit(da.from_array(_count_data(), chunks=(300, 15)))
+
+
+@requires_dask
+@pytest.mark.parametrize("cov", COVARIANCE_TYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dask_fit_of_the_dirichlet_process_equals_in_memory_fit(cov, weighted):
+    """Variational inference over chunks: the default priors from all chunks (one Dask pass), warm-started
+    from the same factors, the same ELBO at every iteration and the same factors as the in-memory fit."""
+    import dask.array as da
+    X = _gaussian_data(n=2000)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(X)) if weighted else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = DirichletProcessGaussianMixture(6, covariance_type=cov, random_state=0, max_iter=2, tol=0).fit(X, sample_weight=w)
+        in_memory = _copy(start).set_params(warm_start=True, max_iter=10).fit(X, sample_weight=w)
+        lazy = _copy(start).set_params(warm_start=True, max_iter=10).fit(
+            da.from_array(X, chunks=(300, 3)), sample_weight=None if w is None else da.from_array(w, chunks=450))
+    np.testing.assert_allclose(lazy.mean_prior_, in_memory.mean_prior_, rtol=1e-12)
+    np.testing.assert_allclose(lazy.covariance_prior_, in_memory.covariance_prior_, rtol=1e-10)
+    _close(lazy, in_memory, ("means_", "covariances_", "weight_concentration_", "mean_precision_"), rtol=1e-8)
+    np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
+    assert np.all(np.diff(lazy.lower_bounds_) >= -1e-9 * np.abs(lazy.lower_bounds_[1:]))   # the ELBO never decreases
 
 
 @requires_dask
