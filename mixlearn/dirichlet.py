@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['ALPHA_FLOOR', 'check_counts', 'multinomial_log_coefficient', 'multinomial_log_prob', 'multinomial_m_step',
-           'dirichlet_multinomial_log_prob', 'dirichlet_multinomial_fixed_point', 'MultinomialMixture',
-           'DirichletMultinomialMixture']
+           'dirichlet_multinomial_log_prob', 'dirichlet_multinomial_fixed_point', 'WeightedHistogram', 'histogram_keys',
+           'dirichlet_multinomial_histograms', 'dirichlet_multinomial_fixed_point_from_histograms',
+           'MultinomialMixture', 'DirichletMultinomialMixture']
 
 # %% ../nbs/05_dirichlet.ipynb #d42ad847
 import numpy as np
@@ -131,6 +132,93 @@ def dirichlet_multinomial_fixed_point(X, resp, alphas, *, max_iter=100, tol=1e-6
         new_alphas[component] = alpha
     return new_alphas
 
+# %% ../nbs/05_dirichlet.ipynb #a9a7a857
+class WeightedHistogram:
+    """Sums of weights over distinct integer keys: `keys` (m,) sorted and distinct, `weights` (m, k).
+
+    The statistics of a block of counts for the Dirichlet-multinomial M-step (@eq-minka-histogram): how
+    much responsibility of each component sits on each (column, count) pair, or on each row total. Two
+    histograms add by merging their keys, and scale by a number, so they combine across blocks, in
+    `partial_fit`'s running average and in Dask's reduction like the arrays of the other families."""
+
+    __slots__ = ("keys", "weights")
+
+    def __init__(self, keys, weights):
+        self.keys, self.weights = keys, weights
+
+    @classmethod
+    def of(cls, keys, weights, index=None):
+        """The histogram of rows of `weights` (N, k) summed by `keys` (N,) (one bincount per column);
+        `index`: `np.unique(keys, return_inverse=True)` if already known."""
+        unique, inverse = np.unique(keys, return_inverse=True) if index is None else index
+        summed = np.empty((len(unique), weights.shape[1]))
+        for column in range(weights.shape[1]):
+            summed[:, column] = np.bincount(inverse, weights=weights[:, column], minlength=len(unique))
+        return cls(unique, summed)
+
+    def __add__(self, other):
+        if not isinstance(other, WeightedHistogram):
+            return NotImplemented
+        return WeightedHistogram.of(np.concatenate([self.keys, other.keys]),
+                                    np.concatenate([self.weights, other.weights]))
+
+    def __mul__(self, factor):
+        return WeightedHistogram(self.keys, self.weights * float(factor))
+
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return f"WeightedHistogram({len(self.keys)} keys, {self.weights.shape[1]} columns)"
+
+
+def histogram_keys(X, nonzero=None):
+    """The keys of `dirichlet_multinomial_histograms` for the rows of X, with their `np.unique` indices:
+    ((cell keys x V + j of the nonzero x_ij, their index), (row totals N_i, their index))."""
+    rows, cols, values = _nonzero_counts(X) if nonzero is None else nonzero
+    cell_keys = values.astype(np.int64) * X.shape[1] + cols
+    total_keys = X.sum(axis=1).astype(np.int64)
+    return ((cell_keys, np.unique(cell_keys, return_inverse=True)),
+            (total_keys, np.unique(total_keys, return_inverse=True)))
+
+
+def dirichlet_multinomial_histograms(X, resp, nonzero=None, keys=None):
+    """The statistics of Minka's fixed point for rows X (n, V) weighted by `resp` (n, k): `cells`, the
+    weight of each (column j, count x) pair with x > 0, keyed x V + j, and `totals`, the weight of each
+    row total N_i (@eq-minka-histogram). They replace the n V terms of the sums by one per distinct key.
+    `keys`: `histogram_keys(X)` if already known (EM reuses them at every iteration)."""
+    rows = (_nonzero_counts(X) if nonzero is None else nonzero)[0]
+    (cell_keys, cell_index), (total_keys, total_index) = histogram_keys(X, nonzero) if keys is None else keys
+    return (WeightedHistogram.of(cell_keys, resp[rows], cell_index),
+            WeightedHistogram.of(total_keys, resp, total_index))
+
+
+def dirichlet_multinomial_fixed_point_from_histograms(cells, totals, n_features, alphas, *, max_iter=100, tol=1e-6,
+                                                      floor=ALPHA_FLOOR, prior_shape=0.0, prior_rate=0.0):
+    """`dirichlet_multinomial_fixed_point` from the histograms of `dirichlet_multinomial_histograms`:
+    sum_i r_ik psi(x_ij + alpha_j) = sum_x H_kjx psi(x + alpha_j), the same sweeps over distinct keys."""
+    cols, values = cells.keys % n_features, (cells.keys // n_features).astype(float)
+    row_totals = totals.keys.astype(float)
+    new_alphas = np.array(alphas, dtype=float)
+    for component in range(new_alphas.shape[0]):
+        r_cells, r_totals = cells.weights[:, component], totals.weights[:, component]
+        if r_totals.sum() <= 0:
+            continue                                       # an empty component keeps its alphas
+        alpha = np.maximum(new_alphas[component], floor)
+        for _ in range(max_iter):
+            precision = alpha.sum()
+            denominator = r_totals @ (digamma(row_totals + precision) - digamma(precision))
+            if denominator + prior_rate <= 0:
+                break                                      # every weighted row is empty (N_i = 0)
+            a = alpha[cols]
+            numerator = np.bincount(cols, weights=r_cells * (digamma(values + a) - digamma(a)), minlength=n_features)
+            updated = np.maximum((alpha * numerator + prior_shape) / (denominator + prior_rate), floor)
+            change = np.max(np.abs(updated - alpha) / alpha)
+            alpha = updated
+            if change < tol:
+                break
+        new_alphas[component] = alpha
+    return new_alphas
+
 # %% ../nbs/05_dirichlet.ipynb #b23ffb64
 class _CountMixture(BaseMixture):
     """What the two count mixtures share: count validation, the per-row statistics of X cached during
@@ -145,6 +233,15 @@ class _CountMixture(BaseMixture):
         if cache is not None and cache[0] is X:
             return cache[1], cache[2]
         return multinomial_log_coefficient(X), _nonzero_counts(X)
+
+    def _histogram_keys(self, X, nonzero):
+        "`histogram_keys(X)`: from the cache during `fit` (found at the first M-step), else computed."
+        cache = getattr(self, "_cache", None)
+        if cache is not None and cache[0] is X:
+            if len(cache) == 3:
+                self._cache = cache = cache + (histogram_keys(X, nonzero),)
+            return cache[3]
+        return histogram_keys(X, nonzero)
 
     def _fit(self, X, sample_weight):
         X = self._check_X(X, reset=True)
@@ -252,14 +349,15 @@ class DirichletMultinomialMixture(_CountMixture):
     Holmes, Harris & Quince 2012; their package uses 0.1, 0.1) and make the M-step a MAP step; the
     bound then includes the log prior. After `fit`: `weights_` (k,), `alphas_` (k, V), `n_trials_`, `converged_`, `n_iter_`,
     `lower_bound_`, `lower_bounds_`, `n_features_in_`; derived: `precisions_` = alphas_.sum(1) (k,) and
-    `probs_` = alphas_ / precisions_ (k, V)."""
+    `probs_` = alphas_ / precisions_ (k, V). `learning_decay`, `learning_offset`: the step sizes of
+    `partial_fit` (chapter 09), whose statistics are the histograms of @eq-minka-histogram."""
 
     _parameter_names = ("weights_", "alphas_")
 
     def __init__(self, n_components=1, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, alphas_init=None, fixed_point_max_iter=50, fixed_point_tol=1e-6,
                  alpha_floor=ALPHA_FLOOR, prior_shape=0.0, prior_rate=0.0, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10):
+                 verbose=0, verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
                          verbose_interval=verbose_interval)
@@ -270,6 +368,8 @@ class DirichletMultinomialMixture(_CountMixture):
         self.alpha_floor = alpha_floor
         self.prior_shape = prior_shape
         self.prior_rate = prior_rate
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
     def _check_parameters(self, X):
         check_integer("fixed_point_max_iter", self.fixed_point_max_iter, 1)
@@ -302,12 +402,29 @@ class DirichletMultinomialMixture(_CountMixture):
             self.alphas_ = np.array(self.alphas_init, dtype=float)
 
     def _m_step(self, X, resp):
-        nk = resp.sum(axis=0)
-        self.weights_ = nk / nk.sum()
+        "Minka's sweeps over the histograms of @eq-minka-histogram (the same numbers as over all entries)."
+        self._m_step_from_statistics(self._block_statistics(X, resp))
+
+    # ---- blocks of rows, partial_fit and Dask (chapter 09) ----
+    def _block_statistics(self, X, resp):
+        "N_k and the histograms H, G of @eq-minka-histogram for a block of rows: they add across blocks."
         _, nonzero = self._statistics(X)
-        self.alphas_ = dirichlet_multinomial_fixed_point(
-            X, resp, self.alphas_, max_iter=self.fixed_point_max_iter, tol=self.fixed_point_tol,
-            floor=self.alpha_floor, nonzero=nonzero, prior_shape=self.prior_shape, prior_rate=self.prior_rate)
+        cells, totals = dirichlet_multinomial_histograms(X, resp, nonzero, self._histogram_keys(X, nonzero))
+        return {"counts": resp.sum(axis=0), "cells": cells, "totals": totals}
+
+    def _m_step_from_statistics(self, statistics):
+        "Weights from N_k, alphas by the (MAP) fixed point over the summed histograms."
+        self._log_prior_of_e_step = self._log_prior()      # the bound is taken at the E-step's parameters
+        counts = statistics["counts"]
+        self.weights_ = counts / counts.sum()
+        self.alphas_ = dirichlet_multinomial_fixed_point_from_histograms(
+            statistics["cells"], statistics["totals"], self.alphas_.shape[1], self.alphas_,
+            max_iter=self.fixed_point_max_iter, tol=self.fixed_point_tol, floor=self.alpha_floor,
+            prior_shape=self.prior_shape, prior_rate=self.prior_rate)
+
+    def _bound_from_statistics(self, log_likelihood, weight):
+        "As `_compute_lower_bound`: (log-likelihood + log prior of the E-step's alphas) per unit weight."
+        return (log_likelihood + self._log_prior_of_e_step) / weight
 
     def _log_prior(self):
         "@eq-dm-log-posterior's prior term summed over components and words (0 without a prior)."

@@ -22,9 +22,8 @@ def add_statistics(total, block, constant_keys=("shift",)):
     `total` and `block` are dicts of arrays (a family's `_block_statistics`); `total=None` starts a
     new total (a copy of `block`). Entries named in `constant_keys` (the Gaussian's centre c) are
     carried, not added. Returns the total."""
-    if total is None:
-        return {key: (value if key in constant_keys else np.array(value, dtype=float, copy=True))
-                for key, value in block.items()}
+    if total is None:                 # a copy (value * 1.0 also copies the DMM's `WeightedHistogram`s)
+        return {key: (value if key in constant_keys else value * 1.0) for key, value in block.items()}
     for key, value in block.items():
         if key not in constant_keys:
             total[key] += value

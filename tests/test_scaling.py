@@ -5,8 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
-from mixlearn import (BernoulliMixture, CategoricalMixture, DirichletProcessGaussianMixture, GaussianMixture,
-                      MultinomialMixture)
+from mixlearn import (BernoulliMixture, CategoricalMixture, DirichletMultinomialMixture,
+                      DirichletProcessGaussianMixture, GaussianMixture, MultinomialMixture)
+from mixlearn.em import BaseMixture
 from mixlearn.scaling import em_step_over_blocks, iter_row_blocks
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -42,16 +43,27 @@ def _count_data(seed=0, n=600):
     return np.stack([rng.multinomial(40, probs[z]) for z in rng.integers(3, size=n)]).astype(float)
 
 
+def _overdispersed_count_data(seed=0, n=600):
+    "Dirichlet-multinomial rows (precision 20): the DMM's alphas have a finite maximum-likelihood value."
+    rng = np.random.default_rng(seed)
+    means = rng.dirichlet(np.ones(15), size=3)
+    z = rng.integers(3, size=n)
+    return np.stack([rng.multinomial(40, rng.dirichlet(20.0 * means[k])) for k in z]).astype(float)
+
+
 FAMILIES = [
     *[(lambda cov=cov: GaussianMixture(3, covariance_type=cov, random_state=0), _gaussian_data, ("means_", "covariances_"))
       for cov in COVARIANCE_TYPES],
     (lambda: BernoulliMixture(3, random_state=0), _binary_data, ("probs_",)),
     (lambda: CategoricalMixture(3, random_state=0), _categorical_data, ("probs_",)),
     (lambda: MultinomialMixture(3, random_state=0), _count_data, ("probs_",)),
+    (lambda: DirichletMultinomialMixture(3, random_state=0), _overdispersed_count_data, ("alphas_",)),
+    (lambda: DirichletMultinomialMixture(3, prior_shape=0.1, prior_rate=0.1, random_state=0), _overdispersed_count_data,
+     ("alphas_",)),
     *[(lambda cov=cov: DirichletProcessGaussianMixture(5, covariance_type=cov, random_state=0), _gaussian_data,
        ("means_", "covariances_", "weight_concentration_", "degrees_of_freedom_")) for cov in COVARIANCE_TYPES],
 ]
-IDS = ([f"gaussian-{c}" for c in COVARIANCE_TYPES] + ["bernoulli", "categorical", "multinomial"]
+IDS = ([f"gaussian-{c}" for c in COVARIANCE_TYPES] + ["bernoulli", "categorical", "multinomial", "dmm", "dmm-prior"]
        + [f"dp-{c}" for c in COVARIANCE_TYPES])
 
 
@@ -84,8 +96,9 @@ def test_one_em_iteration_over_blocks_equals_in_memory(make, data, names, block_
     blocked = _copy(start)
     blocked._begin_statistics(X.mean(axis=0))
     bound = em_step_over_blocks(blocked, iter_row_blocks(X, block_rows, w))
-    if isinstance(in_memory, (GaussianMixture, MultinomialMixture, DirichletProcessGaussianMixture)):
-        assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)   # DP: the ELBO after the update
+    if isinstance(in_memory, (GaussianMixture, MultinomialMixture, DirichletProcessGaussianMixture,
+                              DirichletMultinomialMixture)):     # DMM: with its log prior; DP: the ELBO
+        assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
     _close(blocked, in_memory, names, rtol=1e-9)
 
 
@@ -225,16 +238,16 @@ def test_partial_fit_state_survives_copy_and_pickle():
     np.testing.assert_array_equal(twin.means_, model.means_)
 
 
-def _unsupported():
-    from mixlearn import DirichletMultinomialMixture, MixtureOfExperts
-    return [(DirichletMultinomialMixture(2), _count_data()), (MixtureOfExperts(2), _gaussian_data())]
+class _NoStatistics(GaussianMixture):
+    "A family whose M-step is not a function of sums over rows (it keeps the engine's default hooks)."
+    _block_statistics = BaseMixture._block_statistics
+    _m_step_from_statistics = BaseMixture._m_step_from_statistics
 
 
-@pytest.mark.parametrize("index", [0, 1])
-def test_partial_fit_refuses_a_family_without_statistics(index):
-    model, X = _unsupported()[index]
-    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support partial_fit"):
-        model.partial_fit(X[:100])
+def test_partial_fit_refuses_a_family_without_statistics():
+    model = _NoStatistics(2)
+    with pytest.raises(NotImplementedError, match="_NoStatistics does not support partial_fit"):
+        model.partial_fit(_gaussian_data()[:100])
     assert not hasattr(model, "n_features_in_")                  # refused before touching the model
 
 
@@ -244,21 +257,26 @@ requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None,
 
 
 @requires_dask
-@pytest.mark.parametrize("index", [0, 1])
-def test_dask_fit_refuses_a_family_without_statistics(index):
+def test_dask_fit_refuses_a_family_without_statistics():
     import dask.array as da
     from mixlearn.scaling import fit_dask
-    model, X = _unsupported()[index]
-    with pytest.raises(NotImplementedError, match=f"{type(model).__name__} does not support fit on a dask array"):
-        fit_dask(model, da.from_array(X, chunks=(100, X.shape[1])))
+    X = _gaussian_data()
+    with pytest.raises(NotImplementedError, match="_NoStatistics does not support fit on a dask array"):
+        fit_dask(_NoStatistics(2), da.from_array(X, chunks=(100, 3)))
 
 
 @requires_dask
-def test_dask_fit_dispatches_from_fit_for_a_family_without_statistics():
+def test_dask_fit_of_the_dirichlet_multinomial_equals_in_memory_fit():
+    "Histogram statistics merged over chunks (keys differ from chunk to chunk): the in-memory fit, prior included."
     import dask.array as da
-    from mixlearn import DirichletMultinomialMixture
-    with pytest.raises(NotImplementedError, match="DirichletMultinomialMixture"):
-        DirichletMultinomialMixture(3).fit(da.from_array(_count_data(), chunks=(300, 15)))
+    X = _overdispersed_count_data(n=900)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = DirichletMultinomialMixture(3, prior_shape=0.1, prior_rate=0.1, random_state=0, max_iter=2, tol=0).fit(X)
+        in_memory = _copy(start).set_params(warm_start=True, max_iter=6).fit(X)
+        lazy = _copy(start).set_params(warm_start=True, max_iter=6).fit(da.from_array(X, chunks=(200, 15)))
+    _close(lazy, in_memory, ("alphas_",), rtol=1e-8)
+    np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
 
 
 @requires_dask
@@ -343,3 +361,124 @@ def test_dask_fit_rejects_nan_with_a_clear_error():
     X[700, 1] = np.nan
     with pytest.raises(ValueError, match="NaN|finite"):
         GaussianMixture(3, random_state=0).fit(da.from_array(X, chunks=(300, 3)))
+
+
+# ---- the mixture of experts: experts' sums and Böhning's bound for the gate ----
+def _regression_data(seed=0, n=900):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-3, 3, size=(n, 2))
+    y = np.where(X[:, 0] < 0, 2 * X[:, 0] + X[:, 1], -X[:, 0] + 1) + 0.3 * rng.normal(size=n)
+    return X, y
+
+
+def _experts_start(X, y, w=None):
+    from mixlearn import MixtureOfExperts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return MixtureOfExperts(2, gate_update="newton", random_state=0, max_iter=3, tol=0).fit(X, y, sample_weight=w)
+
+
+EXPERT_NAMES = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_", "expert_variance_")
+
+
+@pytest.mark.parametrize("block_rows", [1, 7, 250, 10_000])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_experts_em_iteration_over_blocks_equals_in_memory(block_rows, weighted):
+    X, y = _regression_data()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, size=len(y)) if weighted else None
+    start = _experts_start(X, y, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = _copy(start).set_params(warm_start=True, max_iter=1).fit(X, y, sample_weight=w)
+    blocked = _copy(start)
+    Z = blocked._stack(X, y, reset=False)
+    bound = em_step_over_blocks(blocked, iter_row_blocks(Z, block_rows, w))
+    assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
+    _close(blocked, in_memory, EXPERT_NAMES, rtol=1e-9)
+
+
+def test_experts_bound_step_never_lowers_the_bound():
+    from mixlearn import MixtureOfExperts
+    X, y = _regression_data(seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MixtureOfExperts(3, gate_update="bound", random_state=1, max_iter=80, tol=0).fit(X, y)
+    bounds = np.array(model.lower_bounds_)
+    assert np.all(np.diff(bounds) >= -1e-10 * np.abs(bounds[1:]))
+
+
+@pytest.mark.parametrize("update", ["newton", "bound"])
+def test_experts_blocks_with_either_step(update):
+    "Both steps from sums: one iteration over blocks equals the in-memory one with the same gate_update."
+    X, y = _regression_data()
+    start = _experts_start(X, y).set_params(gate_update=update)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = _copy(start).set_params(warm_start=True, max_iter=1).fit(X, y)
+    blocked = _copy(start)
+    em_step_over_blocks(blocked, iter_row_blocks(blocked._stack(X, y, reset=False), 100))
+    _close(blocked, in_memory, EXPERT_NAMES, rtol=1e-9)
+
+
+def test_experts_newton_from_sums_reaches_the_irls_solution():
+    from mixlearn import MixtureOfExperts
+    X, y = _regression_data(n=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        irls = MixtureOfExperts(2, random_state=0, max_iter=500, tol=1e-10).fit(X, y)
+        sums = MixtureOfExperts(2, gate_update="newton", random_state=0, max_iter=500, tol=1e-10).fit(X, y)
+    assert sums.score(X, y) == pytest.approx(irls.score(X, y), rel=1e-6)
+    np.testing.assert_allclose(np.sort(sums.expert_coef_[:, 0]), np.sort(irls.expert_coef_[:, 0]), rtol=1e-5)
+
+
+def test_experts_partial_fit_approaches_fit():
+    X, y = _regression_data(n=3000)
+    start = _experts_start(X, y)
+    batch = _copy(start).set_params(warm_start=True, max_iter=2000, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch.fit(X, y)
+    online = _copy(start)
+    for epoch in range(10):
+        order = np.random.default_rng(epoch).permutation(len(y))
+        for start_row in range(0, len(y), 300):
+            rows = order[start_row:start_row + 300]
+            online.partial_fit(X[rows], y[rows])
+    assert online.n_steps_ == 100 and online.n_features_in_ == 2
+    # the gate of these data sharpens towards a step at x = 0 (slope ~50 at the optimum): the stream gets the
+    # experts to 1e-3 and the fit to within 10% of the batch score after 10 passes
+    assert abs(batch.score(X, y) - online.score(X, y)) < 0.1 * abs(batch.score(X, y))
+    np.testing.assert_allclose(np.sort(online.expert_coef_[:, 0]), np.sort(batch.expert_coef_[:, 0]), atol=5e-3)
+
+
+def test_experts_partial_fit_from_scratch_and_bad_blocks():
+    from mixlearn import MixtureOfExperts
+    X, y = _regression_data()
+    model = MixtureOfExperts(2, random_state=0).partial_fit(X[:200], y[:200])
+    assert model.n_features_in_ == 2 and model.n_steps_ == 1
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:50, :1], y[:50])
+    with pytest.raises(ValueError, match="y"):
+        model.partial_fit(X[:50], y[:40])
+    assert model.n_features_in_ == 2 and model.n_steps_ == 1
+    with pytest.raises(ValueError, match="gate_update"):
+        MixtureOfExperts(2, gate_update="lbfgs").fit(X, y)
+
+
+@requires_dask
+@pytest.mark.parametrize("weighted", [False, True])
+def test_experts_dask_fit_equals_in_memory_fit(weighted):
+    import dask.array as da
+    X, y = _regression_data(n=2000)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(y)) if weighted else None
+    start = _experts_start(X, y, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_memory = _copy(start).set_params(warm_start=True, max_iter=10).fit(X, y, sample_weight=w)
+        lazy = _copy(start).set_params(warm_start=True, max_iter=10).fit(
+            da.from_array(X, chunks=(300, 2)), da.from_array(y, chunks=300),
+            sample_weight=None if w is None else da.from_array(w, chunks=500))
+    assert lazy.n_features_in_ == 2
+    _close(lazy, in_memory, EXPERT_NAMES, rtol=1e-8)
+    np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
+    np.testing.assert_allclose(lazy.predict(X), in_memory.predict(X), rtol=1e-8, atol=1e-10)
