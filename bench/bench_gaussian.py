@@ -289,7 +289,7 @@ def main(argv=None) -> int:
     parser.add_argument("--d", type=parse_ints, help="feature counts (default 2,10,50)")
     parser.add_argument("--k", type=parse_ints, help="component counts (default 5,20)")
     parser.add_argument("--types", type=parse_types,
-                        help="covariance types among full,tied,diag,spherical (default full,diag)")
+                        help="covariance types among full,tied,diag,spherical (default: all four)")
     parser.add_argument("--max-iter", type=int,
                         help="EM iterations for every case (default: 10; 5 for n>=1e6; 3 for n>=1e6 and d>=50)")
     parser.add_argument("--repeats", type=int, help="timed fits per library and case (default: 3; 2 for n>=1e6); "
