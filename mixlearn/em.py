@@ -513,7 +513,9 @@ class BaseMixture:
                     if sample_weight is not None:
                         resp *= sample_weight[:, None]
                 self._initialize(X, resp)
-            bound = -np.inf if do_init else self.lower_bound_
+            # a warm start compares its first bound with -inf too: the stored lower_bound_ may be the score of
+            # these very parameters (after max_iter=0), and a change of 0 would stop EM before it moved
+            bound = -np.inf
             bounds, converged, n_iter = [], False, 0
             if linear is not None:
                 linear.restart()

@@ -547,3 +547,17 @@ def test_log_softmax_in_blocks_equals_scipy(monkeypatch, block, layout):
     np.testing.assert_allclose(log_norm[finite], logsumexp(a[finite], axis=1), rtol=1e-13)
     np.testing.assert_allclose(buffer[finite], softmax(a[finite], axis=1), rtol=1e-12, atol=1e-300)
     assert log_norm[17] == -np.inf
+
+
+def test_warm_start_after_max_iter_zero_runs_em():
+    """A model scored at its initialisation (max_iter=0) and then warm-started runs EM from there: it
+    does not stop after one iteration because its first bound equals the stored score."""
+    X = _overlapping_data()
+    model = GaussianMixture(3, max_iter=0, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+        start = model.lower_bound_
+        model.set_params(max_iter=200, tol=1e-6).fit(X)
+    assert model.n_iter_ > 2
+    assert model.lower_bound_ > start + 1e-3
