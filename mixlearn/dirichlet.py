@@ -108,22 +108,28 @@ def dirichlet_multinomial_fixed_point(X, resp, alphas, *, max_iter=100, tol=1e-6
     resp: (n, k) weights; alphas: (k, V) starting values. Sweeps until the largest relative change is
     below `tol` or for `max_iter` sweeps; alphas below `floor` are raised to it. Returns new (k, V) alphas."""
     rows, cols, values = _nonzero_counts(X) if nonzero is None else nonzero
-    totals = X.sum(axis=1)
-    V = X.shape[1]
+    return _minka_sweeps(cols, values, resp[rows], X.sum(axis=1), resp, X.shape[1], alphas, max_iter, tol, floor,
+                         prior_shape, prior_rate)
+
+
+def _minka_sweeps(cols, values, cell_weights, totals, total_weights, n_features, alphas, max_iter, tol, floor,
+                  prior_shape, prior_rate):
+    """The sweeps of @eq-minka for every component k, from terms (column j, count x > 0) with weights
+    cell_weights[:, k] and row totals N with weights total_weights[:, k]: one term per nonzero x_ij for
+    `dirichlet_multinomial_fixed_point`, one per distinct (j, x) for the histograms of @eq-minka-histogram."""
     new_alphas = np.array(alphas, dtype=float)
     for component in range(new_alphas.shape[0]):
-        r = resp[:, component]
-        if r.sum() <= 0:
+        r_cells, r_totals = cell_weights[:, component], total_weights[:, component]
+        if r_totals.sum() <= 0:
             continue                                       # an empty component keeps its alphas
-        r_nonzero = r[rows]
         alpha = np.maximum(new_alphas[component], floor)
         for _ in range(max_iter):
             precision = alpha.sum()
-            denominator = r @ (digamma(totals + precision) - digamma(precision))
+            denominator = r_totals @ (digamma(totals + precision) - digamma(precision))
             if denominator + prior_rate <= 0:
                 break                                      # every weighted row is empty (N_i = 0)
             a = alpha[cols]
-            numerator = np.bincount(cols, weights=r_nonzero * (digamma(values + a) - digamma(a)), minlength=V)
+            numerator = np.bincount(cols, weights=r_cells * (digamma(values + a) - digamma(a)), minlength=n_features)
             updated = np.maximum((alpha * numerator + prior_shape) / (denominator + prior_rate), floor)
             change = np.max(np.abs(updated - alpha) / alpha)
             alpha = updated
@@ -197,27 +203,8 @@ def dirichlet_multinomial_fixed_point_from_histograms(cells, totals, n_features,
     """`dirichlet_multinomial_fixed_point` from the histograms of `dirichlet_multinomial_histograms`:
     sum_i r_ik psi(x_ij + alpha_j) = sum_x H_kjx psi(x + alpha_j), the same sweeps over distinct keys."""
     cols, values = cells.keys % n_features, (cells.keys // n_features).astype(float)
-    row_totals = totals.keys.astype(float)
-    new_alphas = np.array(alphas, dtype=float)
-    for component in range(new_alphas.shape[0]):
-        r_cells, r_totals = cells.weights[:, component], totals.weights[:, component]
-        if r_totals.sum() <= 0:
-            continue                                       # an empty component keeps its alphas
-        alpha = np.maximum(new_alphas[component], floor)
-        for _ in range(max_iter):
-            precision = alpha.sum()
-            denominator = r_totals @ (digamma(row_totals + precision) - digamma(precision))
-            if denominator + prior_rate <= 0:
-                break                                      # every weighted row is empty (N_i = 0)
-            a = alpha[cols]
-            numerator = np.bincount(cols, weights=r_cells * (digamma(values + a) - digamma(a)), minlength=n_features)
-            updated = np.maximum((alpha * numerator + prior_shape) / (denominator + prior_rate), floor)
-            change = np.max(np.abs(updated - alpha) / alpha)
-            alpha = updated
-            if change < tol:
-                break
-        new_alphas[component] = alpha
-    return new_alphas
+    return _minka_sweeps(cols, values, cells.weights, totals.keys.astype(float), totals.weights, n_features, alphas,
+                         max_iter, tol, floor, prior_shape, prior_rate)
 
 # %% ../nbs/05_dirichlet.ipynb #b23ffb64
 class _CountMixture(BaseMixture):

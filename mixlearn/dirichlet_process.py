@@ -18,7 +18,7 @@ from .densities import (check_covariance_type, check_random_state, compute_preci
                                 gaussian_log_prob, log_det_cholesky, sample_gaussian_mixture)
 from .em import (BaseMixture, NotFittedError, check_init_array, check_integer, check_real,
                          check_sample_weight)
-from .gaussian import gaussian_parameters, gaussian_statistics
+from .gaussian import _CentredStatistics, _far_from_centre, gaussian_parameters, gaussian_statistics
 
 # %% ../nbs/06_dirichlet_process.ipynb #4ad9c0bf
 def _check_sticks(v, name="v"):
@@ -163,14 +163,8 @@ def component_statistics(X, resp, covariance_type):
     counts = statistics["counts"]
     _, sample_means, sample_covariances = gaussian_parameters(statistics, covariance_type, reg_covar=0.0)
     if covariance_type != "tied":                  # recompute far, tight components about their own mean
-        distance = np.sum((sample_means - statistics["shift"]) ** 2, axis=1)
-        if covariance_type == "full":
-            spread = np.diagonal(sample_covariances, axis1=1, axis2=2).mean(axis=1)
-        elif covariance_type == "diag":
-            spread = sample_covariances.mean(axis=1)
-        else:
-            spread = sample_covariances
-        for component in np.flatnonzero((distance > 1e6 * spread) & (counts >= 2.0)):
+        far = _far_from_centre(sample_means, sample_covariances, statistics["shift"], covariance_type)
+        for component in np.flatnonzero(far & (counts >= 2.0)):
             own = gaussian_statistics(X, resp[:, [component]], covariance_type, shift=sample_means[component])
             _, mean, covariance = gaussian_parameters(own, covariance_type, reg_covar=0.0)
             sample_means[component], sample_covariances[component] = mean[0], covariance[0]
@@ -377,7 +371,7 @@ def _entropy_of(resp, sample_weight):
     return float(entropy.sum()) if sample_weight is None else float(sample_weight @ entropy)
 
 
-class DirichletProcessGaussianMixture(BaseMixture):
+class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
     """Dirichlet-process Gaussian mixture fitted by truncated mean-field variational inference
     (Blei & Jordan 2006; q(z) truncated as in Kurihara et al. 2007): scikit-learn's
     `BayesianGaussianMixture(weight_concentration_prior_type="dirichlet_process")`, with the full
@@ -558,20 +552,8 @@ class DirichletProcessGaussianMixture(BaseMixture):
         "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
         return float(sum(self._elbo_terms().values()))
 
-    # ---- blocks of rows, partial_fit and Dask (chapter 09): every update above is a function of sums ----
-    _statistics_constant_keys = ("shift",)
-
-    def _begin_statistics(self, mean):
-        "The statistics of every block are taken about one centre, as for `GaussianMixture`."
-        self._statistics_shift = np.array(mean, dtype=float)
-
-    def _end_statistics(self):
-        self.__dict__.pop("_statistics_shift", None)
-
-    def _block_statistics(self, X, resp):
-        "Chapter 02's `gaussian_statistics` of a block (N_k, sums, second moments): they add across blocks."
-        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
-
+    # ---- blocks of rows, partial_fit and Dask (chapter 09): every update above is a function of sums;
+    # the sums of a block are chapter 02's Gaussian statistics (_CentredStatistics) ----
     def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
         "The block's share of the entropy of q(z) (@eq-elbo), also a sum over rows."
         return {"entropy": np.array(_entropy_of(resp, sample_weight))}

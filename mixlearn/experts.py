@@ -400,11 +400,17 @@ class MixtureOfExperts(BaseMixture):
         if warm and self.n_experts != len(self.weights_):
             raise ValueError(f"n_experts={self.n_experts}, but this warm-started model has "
                              f"{len(self.weights_)} experts; set warm_start=False to start afresh")
+        return self._on_stacked_rows(d, warm, lambda: self._fit(Z, sample_weight))
+
+    def _on_stacked_rows(self, d, fitted, work):
+        """Run `work()`, the engine on the stacked rows Z = [X, 1, y], with `n_features_in_` = d + 2 while it
+        runs if the model is `fitted` (the engine compares it with the columns of Z); d afterwards, or the
+        previous value if `work` raises. Returns self."""
         previous = getattr(self, "n_features_in_", None)
-        if warm:
-            self.n_features_in_ = d + 2                    # the engine compares it with the columns of Z
+        if fitted:
+            self.n_features_in_ = d + 2
         try:
-            self._fit(Z, sample_weight)
+            work()
         except BaseException:
             if previous is None:
                 self.__dict__.pop("n_features_in_", None)
@@ -473,19 +479,7 @@ class MixtureOfExperts(BaseMixture):
         from .scaling import partial_fit as stepwise
         fitted = hasattr(self, "gate_coef_") and hasattr(self, "n_features_in_")
         Z = self._stack(X, y, reset=not fitted)
-        previous = getattr(self, "n_features_in_", None)
-        if fitted:
-            self.n_features_in_ = Z.shape[1]                    # the engine compares it with the columns of Z
-        try:
-            stepwise(self, Z, sample_weight=sample_weight)
-        except BaseException:
-            if previous is None:
-                self.__dict__.pop("n_features_in_", None)
-            else:
-                self.n_features_in_ = previous
-            raise
-        self.n_features_in_ = Z.shape[1] - 2
-        return self
+        return self._on_stacked_rows(Z.shape[1] - 2, fitted, lambda: stepwise(self, Z, sample_weight=sample_weight))
 
     def _fit_dask(self, X, y, sample_weight):
         "`fit` on Dask arrays X (n, d) and y (n,): the stacked rows [X, 1, y] go to chapter 09's `fit_dask`."
@@ -501,19 +495,8 @@ class MixtureOfExperts(BaseMixture):
         X = X.rechunk({1: -1})
         Z = da.concatenate([X.astype(float), da.ones((X.shape[0], 1), chunks=(X.chunks[0], 1)),
                             y.rechunk((X.chunks[0],)).astype(float)[:, None]], axis=1)
-        d, previous = X.shape[1], getattr(self, "n_features_in_", None)
-        if self.warm_start and hasattr(self, "converged_"):
-            self.n_features_in_ = d + 2
-        try:
-            fit_dask(self, Z, sample_weight)
-        except BaseException:
-            if previous is None:
-                self.__dict__.pop("n_features_in_", None)
-            else:
-                self.n_features_in_ = previous
-            raise
-        self.n_features_in_ = d
-        return self
+        warm = self.warm_start and hasattr(self, "converged_")
+        return self._on_stacked_rows(X.shape[1], warm, lambda: fit_dask(self, Z, sample_weight))
 
     def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
         "The penalised log-likelihood per sample (@eq-penalised), at the parameters of this E-step."

@@ -127,7 +127,26 @@ def _m_step_parameters(X, resp, covariance_type, reg_covar):
 FUSED_MAX_SQUARED_DISTANCE = EXPANSION_MAX_SQUARED_DISTANCE
 
 
-class GaussianMixture(BaseMixture):
+class _CentredStatistics:
+    """Chapter 09's block statistics for a family whose M-step reads chapter 02's Gaussian statistics
+    (`GaussianMixture`, chapter 06's `DirichletProcessGaussianMixture`): the sums of every block are
+    taken about one centre c, fixed for a pass over the blocks, so that they add up."""
+
+    _statistics_constant_keys = ("shift",)
+
+    def _begin_statistics(self, mean):
+        "Every block's statistics are taken about one centre c: the data mean (or the first block's)."
+        self._statistics_shift = np.array(mean, dtype=float)
+
+    def _end_statistics(self):
+        self.__dict__.pop("_statistics_shift", None)
+
+    def _block_statistics(self, X, resp):
+        "`gaussian_statistics` of a block about the fixed centre: they add across blocks."
+        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
+
+
+class GaussianMixture(_CentredStatistics, BaseMixture):
     """A mixture of k Gaussians fitted by EM: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).
 
     Parameters and attributes follow scikit-learn's `GaussianMixture`. After `fit`: `weights_` (k,),
@@ -202,20 +221,7 @@ class GaussianMixture(BaseMixture):
             X, resp, self.covariance_type, self.reg_covar)
         self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
 
-    # ---- the same M-step from statistics summed over blocks of rows (chapter 09) ----
-    _statistics_constant_keys = ("shift",)
-
-    def _begin_statistics(self, mean):
-        "Every block's statistics are taken about one centre c: the data mean (or the first block's)."
-        self._statistics_shift = np.array(mean, dtype=float)
-
-    def _end_statistics(self):
-        self.__dict__.pop("_statistics_shift", None)
-
-    def _block_statistics(self, X, resp):
-        "`gaussian_statistics` of a block about the fixed centre: they add across blocks."
-        return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
-
+    # ---- the same M-step from statistics summed over blocks of rows (chapter 09; the sums: _CentredStatistics) ----
     def _m_step_from_statistics(self, statistics):
         "`gaussian_parameters` of the summed statistics, then the Cholesky factors of the precisions."
         self.weights_, self.means_, self.covariances_ = gaussian_parameters(statistics, self.covariance_type,
