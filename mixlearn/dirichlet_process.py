@@ -574,6 +574,9 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
         import dask.array as da
         weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight
         total, sums, products = dask.compute(weights.sum(), weights @ X, (X.T * weights) @ X)
+        if not (np.all(np.isfinite(sums)) and np.all(np.isfinite(products))):
+            raise ValueError("X must contain only finite numbers: some chunk of the dask array holds NaN or "
+                             "infinity (or numbers whose squares overflow)")
         mean = sums / total
         covariance = (products - total * np.outer(mean, mean)) / (total - 1.0) if total > 1.0 else None
         self._data_moments = (mean, covariance, float(total))

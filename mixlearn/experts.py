@@ -231,6 +231,8 @@ def experts_parameters(statistics, expert_l2=0.0, gate_l2=0.0, min_variance_rati
     "newton" maximises the quadratic model with the curvature C at the E-step's V, "bound" the one with
     Böhning's fixed curvature (never lowers J); then centres V' across experts. Returns
     (expert_params (k, p), variance (k,), gate_params (p, k), weights (k,) the E-step's mean gate)."""
+    if gate_update not in ("newton", "bound"):
+        raise ValueError(f"gate_update must be 'newton' or 'bound' (a step from sums); got {gate_update!r}")
     counts, gram, rhs, squares = (np.array(statistics[name], dtype=float) for name in ("counts", "gram", "rhs", "squares"))
     scatter = statistics["scatter"]
     k, p = rhs.shape

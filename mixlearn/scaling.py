@@ -209,13 +209,35 @@ def fit_dask(model, X, sample_weight=None):
                          f"{model.n_features_in_} features; set warm_start=False to start afresh")
     first = model._check_X(blocks[0].compute(), reset=not warm)
     model._prepare_dask(X, sample_weight)
-    model._check_common_parameters(first)
-    model._check_parameters(first)
+    try:
+        model._check_common_parameters(first)
+        model._check_parameters(first)
+    finally:
+        model.__dict__.pop("_data_moments", None)        # what _prepare_dask left is for these checks only
     if first.shape[1] != X.shape[1]:
         raise ValueError("X's first chunk has a different number of columns")       # cannot happen after rechunk
     mean = dask.compute(X.mean(axis=0))[0]
     model.n_features_in_ = X.shape[1]
     model._begin_statistics(np.asarray(mean, dtype=float))
+    try:
+        best = _fit_dask_starts(model, first, blocks, weight_blocks, warm)
+    finally:
+        model._end_statistics()                          # also when a chunk is rejected half-way
+    bound, params, bounds, n_iter, converged = best
+    model._set_parameters(params)
+    model.lower_bound_, model.lower_bounds_, model.n_iter_, model.converged_ = bound, bounds, n_iter, converged
+    if not converged and model.max_iter > 0:
+        warnings.warn(f"{type(model).__name__}: the best of {model.n_init} initialisation(s) did not converge "
+                      f"in max_iter={model.max_iter} iterations (tol={model.tol}).", ConvergenceWarning, stacklevel=3)
+    return model
+
+
+def _fit_dask_starts(model, first, blocks, weight_blocks, warm):
+    """The EM runs of `fit_dask` (one when warm-started, else `n_init` from the first chunk): every
+    iteration maps `_dask_block_task` over the chunks and adds the statistics on the client. Returns
+    the best run as (bound, parameters, bounds, n_iter, converged)."""
+    import dask
+
     rng = check_random_state(model.random_state)
     best = None
     for init in range(1 if warm else model.n_init):
@@ -244,12 +266,4 @@ def fit_dask(model, X, sample_weight=None):
                 break
         if best is None or bound > best[0]:
             best = (bound, model._get_parameters(), bounds, n_iter, converged)
-    bound, params, bounds, n_iter, converged = best
-    model._set_parameters(params)
-    model.lower_bound_, model.lower_bounds_, model.n_iter_, model.converged_ = bound, bounds, n_iter, converged
-    model._end_statistics()
-    model.__dict__.pop("_data_moments", None)
-    if not converged and model.max_iter > 0:
-        warnings.warn(f"{type(model).__name__}: the best of {model.n_init} initialisation(s) did not converge "
-                      f"in max_iter={model.max_iter} iterations (tol={model.tol}).", ConvergenceWarning, stacklevel=3)
-    return model
+    return best

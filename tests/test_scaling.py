@@ -482,3 +482,38 @@ def test_experts_dask_fit_equals_in_memory_fit(weighted):
     _close(lazy, in_memory, EXPERT_NAMES, rtol=1e-8)
     np.testing.assert_allclose(lazy.lower_bounds_, in_memory.lower_bounds_, rtol=1e-10)
     np.testing.assert_allclose(lazy.predict(X), in_memory.predict(X), rtol=1e-8, atol=1e-10)
+
+
+@requires_dask
+def test_a_failed_dask_fit_leaves_no_state_behind():
+    """A chunk rejected half-way (NaN in a later chunk): the error names the problem, and the model keeps
+    neither the Dask data's moments nor the statistics' centre, so a later in-memory fit uses its own data."""
+    import dask.array as da
+    X = _gaussian_data(n=1200)
+    bad = X.copy()
+    bad[900, 1] = np.nan
+    model = DirichletProcessGaussianMixture(3, covariance_type="diag", random_state=0)
+    with pytest.raises(ValueError, match="finite"):
+        model.fit(da.from_array(bad, chunks=(300, 3)))
+    assert "_data_moments" not in model.__dict__ and "_statistics_shift" not in model.__dict__
+    gaussian = GaussianMixture(3, random_state=0)                   # rejected during an EM iteration
+    with pytest.raises(ValueError, match="finite"):
+        gaussian.fit(da.from_array(bad, chunks=(300, 3)))
+    assert "_statistics_shift" not in gaussian.__dict__
+    wide = DirichletProcessGaussianMixture(50, random_state=0)
+    with pytest.raises(ValueError, match="truncation"):             # rejected after the moments pass
+        wide.fit(da.from_array(X, chunks=(30, 3)))
+    assert "_data_moments" not in wide.__dict__
+    other = X[:600] + 10.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(other)
+    np.testing.assert_allclose(model.mean_prior_, other.mean(axis=0), rtol=1e-12)
+
+
+def test_experts_parameters_rejects_an_unknown_gate_update():
+    from mixlearn.experts import add_intercept, experts_parameters, experts_statistics
+    X, y = _regression_data(n=100)
+    statistics = experts_statistics(add_intercept(X), y, np.full((100, 2), 0.5), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="gate_update"):
+        experts_parameters(statistics, gate_update="irls")
