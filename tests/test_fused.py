@@ -198,8 +198,11 @@ def test_far_components_are_exact_in_the_pass():
     "The pass takes the exact form for the far component only (and the expansion for the others)."
     rng = np.random.default_rng(8)
     X = np.vstack([rng.normal(size=(300, 2)), 50.0 + 1e-4 * rng.normal(size=(20, 2))])
-    model = _fit(X, False, n_components=2, covariance_type="diag", max_iter=3, tol=0.0,
-                 means_init=[[0.0, 0.0], [50.0, 50.0]], reg_covar=1e-12)
+    model = GaussianMixture(2, covariance_type="diag")
+    model.weights_ = np.array([300.0, 20.0]) / 320.0                # a tight cluster (sd 1e-4) 50 units away
+    model.means_ = np.array([[0.0, 0.0], [50.0, 50.0]])
+    model.covariances_ = np.array([[1.0, 1.0], [1e-8, 1e-8]])
+    model.precisions_cholesky_ = 1.0 / np.sqrt(model.covariances_)
     model._linear_features(X, None)
     coefficients, exact = model._linear_coefficients()
     components, values = exact(X)
