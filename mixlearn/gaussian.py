@@ -243,8 +243,7 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
             return None
         shift = np.ones(X.shape[0]) @ X / X.shape[0]     # the column mean, as a GEMV: 3x X.mean(axis=0) here
         self._linear_shift = shift
-        upper_rows, upper_cols = np.triu_indices(d)
-        n_products = len(upper_rows)
+        n_products = d * (d + 1) // 2                    # the order of np.triu_indices(d): row by row
 
         def write_features(block, out):                   # out: (q, rows)
             if covariance_type == "diag":
@@ -257,7 +256,10 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
                 out[d + 1] = 1.0
             elif covariance_type == "full":
                 centred = np.subtract(block.T, shift[:, None], out=out[n_products:n_products + d])
-                np.multiply(centred[upper_rows], centred[upper_cols], out=out[:n_products])
+                start = 0
+                for i in range(d):                        # x_i x_j, j >= i, straight into out: no (d^2/2, rows) temporaries
+                    np.multiply(centred[i:], centred[i], out=out[start:start + d - i])
+                    start += d - i
                 out[n_products + d] = 1.0
             else:
                 np.subtract(block.T, shift[:, None], out=out[:d])
