@@ -197,6 +197,21 @@ def floor_seconds(n, d, k, covariance_type, max_iter, gemm_rate, exp_rate) -> fl
     return max_iter * performance_floor_seconds(n, d, k, covariance_type, gemm_rate, exp_rate)
 
 
+FIXED_ROWS = 256
+
+
+def fixed_seconds(X, k, covariance_type, max_iter, init, seed, repeats=5):
+    """Median time of the same mixlearn fit (same start, same iterations) on the first 256 rows of X: the
+    cost of a fit that no n removes (the interpreter, the small (k, d, d) linear algebra, the set-up).
+    None if that fit fails (too few rows for the model)."""
+    X_small = np.ascontiguousarray(X[:FIXED_ROWS])
+    try:
+        return statistics.median(fit(MlGaussianMixture, X_small, k, covariance_type, max_iter, init, seed)[1]
+                                 for _ in range(repeats))
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+
+
 def relative_difference(a, b) -> float:
     "max |a - b| / max |b|: the largest deviation, relative to the array's scale."
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -245,7 +260,7 @@ def fmt_seconds(s: float) -> str:
 
 
 COLUMNS = ("n", "d", "k", "cov", "iter", "reps", "sklearn s", "mixlearn s", "ratio t", "spread", "ratio cpu",
-           "floor s", "x floor", "rel diff means", "rel diff covs", "sklearn MB", "mixlearn MB", "ratio MB",
+           "floor s", "x floor", "fixed s", "fixed/floor", "rel diff means", "rel diff covs", "sklearn MB", "mixlearn MB", "ratio MB",
            "mem/(X+R)", "load")
 
 
@@ -253,6 +268,8 @@ def row_cells(r: dict) -> list[str]:
     return [f"{r['n']:.0e}".replace("+0", ""), str(r["d"]), str(r["k"]), r["cov"], str(r["max_iter"]),
             str(r["repeats"]), fmt_seconds(r["t_sk"]), fmt_seconds(r["t_ml"]), f"{r['ratio']:.2f}",
             f"{100 * r['spread']:.0f}%", f"{r['cpu_ratio']:.2f}", f"{r['floor']:.3f}", f"{r['x_floor']:.1f}",
+            "-" if r["fixed"] is None else f"{r['fixed']:.4f}",
+            "-" if r["fixed"] is None else f"{r['fixed'] / r['floor']:.1f}",
             f"{r['diff_means']:.1e}", f"{r['diff_covs']:.1e}",
             "-" if r["mem_sk"] is None else f"{r['mem_sk']:.1f}",
             "-" if r["mem_ml"] is None else f"{r['mem_ml']:.1f}",
@@ -261,7 +278,7 @@ def row_cells(r: dict) -> list[str]:
             "-" if r["load"] is None else f"{r['load']:.1f}"]
 
 
-WIDTHS = (6, 3, 3, 9, 4, 4, 9, 10, 7, 6, 9, 8, 7, 14, 13, 10, 11, 8, 9, 4)
+WIDTHS = (6, 3, 3, 9, 4, 4, 9, 10, 7, 6, 9, 8, 7, 7, 11, 14, 13, 10, 11, 8, 9, 4)
 
 
 def text_row(cells) -> str:
@@ -339,7 +356,9 @@ def main(argv=None) -> int:
           "of either library's timed fits (large: noisy case);")
     print("# floor s = max_iter * max(flops of an iteration / GEMM rate, n k / exp rate) "
           "(mixlearn.performance.em_iteration_flops, chapter 08); "
-          "x floor = mixlearn s / floor s")
+          "x floor = mixlearn s / floor s;")
+    print(f"# fixed s = the same mixlearn fit on the first {FIXED_ROWS} rows (the cost no n removes: interpreter, "
+          "small linear algebra, set-up); fixed/floor = fixed s / floor s")
     print("# rel diff = max|ml - sk| / max|sk| over the array; MB = tracemalloc peak of the fit (X excluded); "
           "ratio MB = mixlearn / sklearn;")
     print("# mem/(X+R) = (X bytes + mixlearn MB) / (X bytes + 8 n k bytes of responsibilities): the "
@@ -399,8 +418,9 @@ def main(argv=None) -> int:
                     spread = max((max(ts) - min(ts)) / statistics.median(ts) for ts in times.values())
                     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                     floor = floor_seconds(n, d, k, cov, max_iter, gemm_rate, exp_rate)
+                    fixed = fixed_seconds(X, k, cov, max_iter, init, args.seed)
                     r = dict(n=n, d=d, k=k, cov=cov, max_iter=max_iter, repeats=repeats, t_sk=t_sk, t_ml=t_ml,
-                             floor=floor, x_floor=t_ml / floor, mem_x_r=mem_x_r,
+                             floor=floor, x_floor=t_ml / floor, fixed=fixed, mem_x_r=mem_x_r,
                              ratio=t_ml / t_sk, spread=spread,
                              cpu_ratio=statistics.median(cpu_times[MlGaussianMixture])
                              / statistics.median(cpu_times[SkGaussianMixture]), load=load, diff_means=diff_means, diff_covs=diff_covs,
@@ -435,6 +455,11 @@ def main(argv=None) -> int:
             print(f"# distance to the floor (mixlearn time / floor) at d <= 10: geometric mean "
                   f"{geometric_mean(r['x_floor'] for r in small):.2f}, largest {max(r['x_floor'] for r in small):.2f}; "
                   f"all d: largest {max(r['x_floor'] for r in results):.2f}")
+            over = [r for r in small if r["fixed"] is not None and r["fixed"] > 2 * r["floor"]]
+            print(f"# at d <= 10, the fixed cost alone (the fit on {FIXED_ROWS} rows) exceeds 2x the floor in "
+                  f"{len(over)} of {len(small)} cases (" + ", ".join(
+                      f"n={n:.0e}: {sum(r['n'] == n for r in over)}/{sum(r['n'] == n for r in small)}".replace("+0", "")
+                      for n in sorted({r['n'] for r in small})) + ")")
         if not args.no_memory:
             print(f"# memory (X + fit peak) / (X + responsibilities): largest "
                   f"{max(r['mem_x_r'] for r in results):.2f} (target <= 1.5)")
