@@ -207,6 +207,9 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
         projected_means = np.einsum("kd,kde->ke", centred_means, factors).reshape(k * d)
         width = k * d
     rows = _chunk_rows(n, width)
+    ones = np.ones(d)
+    if not direct and covariance_type != "tied":   # the features of a chunk, one row per feature
+        features = np.empty((width, rows))
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         centred = X[start:stop] - shift
@@ -215,18 +218,27 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
             y = centred @ stacked
             y -= projected_means
             np.square(y, out=y)
-            block[:] = y.reshape(stop - start, k, d).sum(axis=2).T
+            # each component's sum over its d squares, as one matrix-vector product over the (rows k, d)
+            # view: 3-8x faster than y.reshape(rows, k, d).sum(axis=2), a reduction along a short axis
+            block[:] = (y.reshape(-1, d) @ ones).reshape(stop - start, k).T
             continue
-        if covariance_type == "full":
-            features = np.hstack([quadratic_features(centred), centred])
-            np.matmul(coefficients, features.T, out=block)
-        elif covariance_type == "tied":
+        if covariance_type == "tied":
             y = centred @ precisions_cholesky
             np.matmul(coefficients, y.T, out=block)
             block += np.einsum("ij,ij->i", y, y)
         else:
-            features = np.hstack([np.square(centred), centred])
-            np.matmul(coefficients, features.T, out=block)
+            # features written feature by feature into a (width, rows) buffer: long contiguous rows,
+            # and no (rows, width) temporaries to stack (chapter 08 measures the layouts)
+            F = features[:, :stop - start]
+            np.copyto(F[width - d:], centred.T)
+            if covariance_type == "full":            # x_a x_b for b >= a, in the order of quadratic_features
+                offset = 0
+                for i in range(d):
+                    np.multiply(F[width - d + i:], F[width - d + i], out=F[offset:offset + d - i])
+                    offset += d - i
+            else:
+                np.square(F[d:], out=F[:d])
+            np.matmul(coefficients, F, out=block)
         block += c[:, None]
         for j, component in enumerate(far_index if far.any() else ()):
             y = centred @ far_factors[j]                                     # (x - mu_k)^T U_k, exactly
