@@ -87,12 +87,8 @@ def truncation_mass(concentration, truncation):
 
 # %% ../nbs/06_dirichlet_process.ipynb #1d3c328b
 def _check_concentration(concentration, name="concentration"):
-    "Return a finite real `concentration` > 0 as a float, else raise naming `name`."
-    if not isinstance(concentration, numbers.Real) or isinstance(concentration, bool):
-        raise TypeError(f"{name} must be a real number > 0; got {concentration!r} ({type(concentration).__name__})")
-    if not np.isfinite(concentration) or concentration <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {concentration}")
-    return float(concentration)
+    "Return a finite real `concentration` > 0 as a float, else raise naming `name` (the engine's `check_real`)."
+    return check_real(name, concentration, 0.0, strict=True)
 
 
 def chinese_restaurant_process(n_customers, concentration, size=None, random_state=None):

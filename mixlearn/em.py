@@ -136,12 +136,14 @@ def check_integer(name, value, minimum):
     return int(value)
 
 
-def check_real(name, value, minimum):
-    "Return `value` as a float if it is a finite real number >= `minimum`, else raise."
+def check_real(name, value, minimum, strict=False):
+    """Return `value` as a float if it is a finite real number >= `minimum` (> `minimum` if `strict`), else
+    a TypeError or ValueError naming `name`."""
+    bound = f"{'>' if strict else '>='} {minimum}"
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a real number >= {minimum}; got {value!r} ({type(value).__name__})")
-    if not np.isfinite(value) or value < minimum:
-        raise ValueError(f"{name} must be a finite number >= {minimum}; got {value}")
+        raise TypeError(f"{name} must be a real number {bound}; got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value < minimum or (strict and value == minimum):
+        raise ValueError(f"{name} must be a finite number {bound}; got {value}")
     return float(value)
 
 def check_init_array(name, value, shape):

@@ -7,24 +7,19 @@ __all__ = ['FUSED_CHUNK_ELEMENTS', 'FUSED_BUFFER_SHARE', 'FUSED_MIN_ROWS', 'FUSE
            'em_iteration_flops', 'floor_seconds', 'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep']
 
 # %% ../nbs/08_performance.ipynb #0137d53b
-import numbers
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
+from .em import check_integer, check_real
+
 # %% ../nbs/08_performance.ipynb #924bef94
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")     # as mixlearn.densities; this module needs only NumPy
-
-
 def _check_count(name, value):
-    "`value` as an int if it is a positive integer (not a bool), else a TypeError/ValueError naming `name`."
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a positive integer; got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value}")
-    return int(value)
+    "`value` as an int if it is an integer >= 1 (not a bool), else an error naming `name` (chapter 01's `check_integer`)."
+    return check_integer(name, value, 1)
 
 
 def _best_seconds(work, repeats):
@@ -92,12 +87,8 @@ def em_iteration_flops(n, d, k, covariance_type):
 
 # %% ../nbs/08_performance.ipynb #09ec88d0
 def _check_rate(name, value):
-    "`value` as a float if it is a positive finite number, else a TypeError/ValueError naming `name`."
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a positive number (per second); got {value!r} ({type(value).__name__})")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number (per second); got {value}")
-    return float(value)
+    "`value` (a rate, per second) as a float if it is finite and > 0, else an error naming `name` (chapter 01's `check_real`)."
+    return check_real(name, value, 0.0, strict=True)
 
 
 def floor_seconds(n, d, k, covariance_type, gemm_rate, exp_rate):
@@ -213,6 +204,10 @@ class LinearEStep:
         self.log_normaliser = np.zeros(n)           # l_i of the last call
         self.started = False
         chosen = workers is not None
+        if chosen:
+            workers = check_integer("workers", workers, 1)
+        if chunk_rows is not None:
+            chunk_rows = check_integer("chunk_rows", chunk_rows, 1)
         workers = max(1, min(available_cores(), blas_threads()) if workers is None else workers)
         if chunk_rows is None:
             height = max(n_components, n_features_out + 1)      # the taller of the two buffers

@@ -268,3 +268,15 @@ def test_far_components_are_exact_in_the_pass():
     components, values = exact(X)
     assert list(components) == [1]
     np.testing.assert_allclose(values[0], model._weighted_log_prob(X)[:, 1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(workers=0), ValueError, "workers must be an integer >= 1"),
+    (dict(workers=1.5), TypeError, "workers must be an integer >= 1"),
+    (dict(chunk_rows=0), ValueError, "chunk_rows must be an integer >= 1"),
+    (dict(chunk_rows=-256), ValueError, "chunk_rows must be an integer >= 1"),
+    (dict(chunk_rows="256"), TypeError, "chunk_rows must be an integer >= 1"),
+])
+def test_linear_pass_rejects_bad_workers_and_chunks(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        LinearEStep(np.zeros((100, 2)), 2, 5, lambda block, out: None, **kwargs)

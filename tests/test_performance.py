@@ -83,12 +83,12 @@ def test_rates_are_positive_and_finite():
 
 
 @pytest.mark.parametrize("n, d, k, covariance_type, match", [
-    (0, 2, 3, "full", "n must be a positive integer"),
-    (10, -1, 3, "full", "d must be a positive integer"),
-    (10, 2, 0, "full", "k must be a positive integer"),
-    (10.0, 2, 3, "full", "n must be a positive integer"),
-    (True, 2, 3, "full", "n must be a positive integer"),
-    (10, "2", 3, "full", "d must be a positive integer"),
+    (0, 2, 3, "full", "n must be an integer >= 1"),
+    (10, -1, 3, "full", "d must be an integer >= 1"),
+    (10, 2, 0, "full", "k must be an integer >= 1"),
+    (10.0, 2, 3, "full", "n must be an integer >= 1"),
+    (True, 2, 3, "full", "n must be an integer >= 1"),
+    (10, "2", 3, "full", "d must be an integer >= 1"),
     (10, 2, 3, "banana", "covariance_type must be one of"),
     (10, 2, 3, None, "covariance_type must be one of"),
 ])
@@ -100,13 +100,13 @@ def test_bad_sizes_and_types(n, d, k, covariance_type, match):
 
 
 @pytest.mark.parametrize("gemm, exponentials, match", [
-    (0.0, 1e9, "gemm_rate must be a positive"),
-    (-1e10, 1e9, "gemm_rate must be a positive"),
-    (float("nan"), 1e9, "gemm_rate must be a positive"),
-    (1e10, float("inf"), "exp_rate must be a positive"),
-    (1e10, 0, "exp_rate must be a positive"),
-    ("fast", 1e9, "gemm_rate must be a positive number"),
-    (1e10, None, "exp_rate must be a positive number"),
+    (0.0, 1e9, "gemm_rate must be a finite number > 0"),
+    (-1e10, 1e9, "gemm_rate must be a finite number > 0"),
+    (float("nan"), 1e9, "gemm_rate must be a finite number > 0"),
+    (1e10, float("inf"), "exp_rate must be a finite number > 0"),
+    (1e10, 0, "exp_rate must be a finite number > 0"),
+    ("fast", 1e9, "gemm_rate must be a real number > 0"),
+    (1e10, None, "exp_rate must be a real number > 0"),
 ])
 def test_bad_rates(gemm, exponentials, match):
     with pytest.raises(BAD, match=match):
@@ -114,10 +114,10 @@ def test_bad_rates(gemm, exponentials, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(repeats=0), "repeats must be a positive integer"),
-    (dict(repeats=1.5), "repeats must be a positive integer"),
+    (dict(repeats=0), "repeats must be an integer >= 1"),
+    (dict(repeats=1.5), "repeats must be an integer >= 1"),
     (dict(shape=(64, 32)), "shape must be a tuple"),
-    (dict(shape=(64, 0, 32)), "shape must be a positive integer"),
+    (dict(shape=(64, 0, 32)), "shape must be an integer >= 1"),
     (dict(shape="big"), "shape must be a tuple"),
 ])
 def test_bad_gemm_arguments(kwargs, match):
@@ -126,9 +126,9 @@ def test_bad_gemm_arguments(kwargs, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(repeats=-2), "repeats must be a positive integer"),
-    (dict(size=0), "size must be a positive integer"),
-    (dict(size=2.0**10), "size must be a positive integer"),
+    (dict(repeats=-2), "repeats must be an integer >= 1"),
+    (dict(size=0), "size must be an integer >= 1"),
+    (dict(size=2.0**10), "size must be an integer >= 1"),
 ])
 def test_bad_exp_arguments(kwargs, match):
     with pytest.raises(BAD, match=match):
