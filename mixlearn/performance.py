@@ -157,7 +157,7 @@ def one_blas_thread():
 
 
 def _stable_columns(A):
-    """Exponentiate a chunk's logits A (k, rows) the safe way (@eq-log-softmax): minus each column's
+    """Exponentiate a chunk's logits A (k, rows) the safe way (chapter 01's log-softmax): minus each column's
     maximum, in place. Returns (column sums s, column maxima m)."""
     maxima = A.max(axis=0)
     empty = maxima == -np.inf                         # a row of zero density under every component
