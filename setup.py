@@ -26,10 +26,12 @@ py_versions = '3.9 3.10 3.11 3.12 3.13 3.14'.split()
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 # optional extras: settings.ini's `<name>_requirements` keys (e.g. dask_requirements -> `pip install mixlearn[dask]`)
-extras = {'dev': dev_requirements}
+extras = {}
 for key in cfg:
     if key.endswith('_requirements') and key not in ('dev_requirements', 'pip_requirements', 'conda_requirements'):
         extras[key[:-len('_requirements')]] = shlex.split(cfg[key])
+# the dev extras hold everything the course needs, plus the tools that test and build it
+extras['dev'] = extras.get('course', []) + dev_requirements
 min_python = cfg['min_python']
 spdx, lic_classifier = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
