@@ -2,7 +2,8 @@
 """Run every test: README command 2 (also what CI runs, through .ci/run).
 
     python3 tools/check.py                 # all steps
-    python3 tools/check.py --only pytest   # some steps: export clean readme nbdev_test pytest
+    python3 tools/check.py --only pytest   # some steps: export clean readme nbdev_test pytest site
+    python3 tools/check.py --only site --screenshots shots/   # also save a PNG of every page
 
 Needs only python3 (3.9+) on PATH; works in a fresh clone, non-interactively. Steps:
 0. venv         make .venv and `pip install -e ".[dev]"` into it when missing or out of date;
@@ -12,6 +13,14 @@ Needs only python3 (3.9+) on PATH; works in a fresh clone, non-interactively. St
 3. readme       README.md must equal what `tools/readme.py` makes from nbs/index.ipynb;
 4. nbdev_test   every notebook runs top to bottom and its checks pass (cells flagged `#| notest` skipped);
 5. pytest       `python -m pytest tests -q`; finding no test at all counts as a failure.
+6. site         render the course website (`nbdev_docs`, Quarto) and check it as a reader meets it:
+                every notebook has its page; the render printed no warning; no unresolved reference
+                and no raw TeX in the text; every internal link, anchor and image resolves; the search
+                index lists every page; then headless Chromium loads every page (MathJax from a local
+                copy) and the check reads the DOM: every formula typeset, no MathJax error, the sidebar
+                lists every chapter. Quarto comes from PATH or ../shared/quarto/install.sh; where
+                neither exists the step says so and is skipped (so are the browser checks without
+                Chromium or npm). See tools/_website.py.
 Steps 1 and 2 leave their results in the working tree, so a failure there is fixed by
 reviewing and committing what they changed. Prints a summary; exits 1 if any step failed.
 """
@@ -25,8 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _venv import NBS, ROOT, bin_path, ensure_venv, fmt_seconds, heading, run, say, tool_env  # noqa: E402
+import _website  # noqa: E402
 
-STEPS = ("export", "clean", "readme", "nbdev_test", "pytest")
+STEPS = ("export", "clean", "readme", "nbdev_test", "pytest", "site")
+SKIPPED = "skipped"   # a step's result when it could not run here (not a failure)
 
 
 def snapshot(paths: list[Path]) -> dict[Path, bytes]:
@@ -98,10 +109,37 @@ def step_pytest() -> bool:
     return res.returncode == 0
 
 
+def step_site(screenshots: Path | None = None):
+    quarto, how = _website.find_quarto()
+    if quarto is None:
+        say(f"SKIPPED: the site was not rendered: {how}")
+        return SKIPPED
+    say(f"Quarto: {quarto} ({how})")
+    rendered = _website.render(quarto)
+    say(f"rendered in {rendered.seconds:.0f} s: {'ok' if rendered.ok else 'FAILED'}")
+    if not rendered.ok: return False
+    html = _website.check_html(log=rendered.log)
+    _print_report("HTML", html)
+    browser = _website.check_browser(screenshots=screenshots)
+    if isinstance(browser, str):
+        say(f"browser checks SKIPPED: {browser}")
+        return not html.problems
+    _print_report("browser", browser)
+    return not html.problems and not browser.problems
+
+
+def _print_report(name: str, report) -> None:
+    for key, value in report.counts.items(): say(f"  {name}: {key}: {value}")
+    for problem in report.problems[:100]: say(f"  PROBLEM: {problem}")
+    if len(report.problems) > 100: say(f"  ... and {len(report.problems) - 100} more problems")
+    say(f"  {name} checks: {len(report.problems)} problem(s)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run every mixlearn check.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--only", nargs="+", choices=STEPS, help="run only these steps")
+    parser.add_argument("--screenshots", type=Path, help="site step: save a PNG of every page in this folder")
     args = parser.parse_args()
     steps = [s for s in STEPS if not args.only or s in args.only]
 
@@ -120,21 +158,27 @@ def main() -> int:
         heading(f"step {name}")
         t0 = time.perf_counter()
         try:
-            ok = globals()[f"step_{name}"]()
+            ok = step_site(args.screenshots) if name == "site" else globals()[f"step_{name}"]()
         except SystemExit as err:  # a command that had to succeed did not
             say(str(err))
             ok = False
         dt = time.perf_counter() - t0
         results.append((name, ok, dt))
-        say(f"[{name}] {'PASS' if ok else 'FAIL'} in {dt:.1f} s")
+        say(f"[{name}] {_verdict(ok)} in {dt:.1f} s")
 
     heading("summary")
     for name, ok, dt in results:
-        say(f"{'PASS' if ok else 'FAIL'}  {fmt_seconds(dt)}  {name}")
-    n_failed = sum(not ok for _, ok, _ in results)
+        say(f"{_verdict(ok):7s} {fmt_seconds(dt)}  {name}")
+    n_failed = sum(ok is False for _, ok, _ in results)
+    n_skipped = sum(ok == SKIPPED for _, ok, _ in results)
     say(f"total {fmt_seconds(time.perf_counter() - t_start)}")
-    say(f"steps: {len(results) - n_failed} passed, {n_failed} failed")
+    say(f"steps: {len(results) - n_failed - n_skipped} passed, {n_failed} failed"
+        + (f", {n_skipped} skipped" if n_skipped else ""))
     return 1 if n_failed else 0
+
+
+def _verdict(ok) -> str:
+    return "SKIPPED" if ok == SKIPPED else "PASS" if ok else "FAIL"
 
 
 if __name__ == "__main__":

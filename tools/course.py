@@ -12,15 +12,15 @@ Needs only python3 (3.9+) on PATH. Steps:
 2. execute nbs/index.ipynb and every nbs/NN_*.ipynb, in order, each top to bottom in a fresh
    kernel running .venv's python (Agg backend; inline with --save, so figures are saved), printing each chapter's run time and status.
    The committed notebooks are left untouched unless --save is given;
-3. render the course site with nbdev_docs into _docs/ when `quarto` is on PATH; otherwise say
-   that it was not rendered (the GitHub workflow deploy.yaml renders and publishes it).
+3. render the course site with nbdev_docs into _docs/ when Quarto is on PATH or can be installed
+   with ../shared/quarto/install.sh; otherwise say that it was not rendered (the GitHub workflow
+   deploy.yaml renders and publishes it).
 Exits non-zero if any cell of any chapter raised.
 """
 from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _venv import (NBS, ROOT, bin_path, chapters, ensure_venv, fmt_seconds, heading, run, say,  # noqa: E402
                    tool_env)
+import _website  # noqa: E402
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -54,21 +55,18 @@ def execute(nb: Path, save: bool, timeout: int) -> tuple[bool, float, str]:
 
 
 def render_site() -> str:
-    "Render the site with nbdev_docs if Quarto is installed; return a one-line status."
-    if shutil.which("quarto") is None:
-        say("Quarto is not installed (no `quarto` on PATH), so the course site was NOT rendered.\n"
-            "Install it from https://quarto.org/docs/get-started/ and run this again to get _docs/;\n"
-            "the GitHub workflow .github/workflows/deploy.yaml renders and publishes the site on every push to main.")
-        return "not rendered (Quarto not installed)"
-    readme = ROOT / "README.md"
-    kept = readme.read_bytes() if readme.exists() else None
-    try:
-        run([bin_path("nbdev_docs")])
-    finally:
-        # nbdev_docs also rewrites README.md with Quarto; README.md is made by tools/readme.py
-        # (so that it can be checked without Quarto): put it back as it was.
-        if kept is not None: readme.write_bytes(kept)
-    return f"rendered into {(ROOT / '_docs').relative_to(ROOT)}/ (open _docs/index.html)"
+    "Render the site with nbdev_docs where Quarto is (or can be) installed; return a one-line status."
+    quarto, how = _website.find_quarto()
+    if quarto is None:
+        say(f"The course site was NOT rendered: {how}.\n"
+            "The GitHub workflow .github/workflows/deploy.yaml renders and publishes it on every push to main.")
+        return "not rendered (no Quarto)"
+    rendered = _website.render(quarto)
+    if not rendered.ok: return f"rendering FAILED after {rendered.seconds:.0f} s"
+    warnings = _website.render_warnings(rendered.log)
+    for w in warnings: say(f"  warning: {w}")
+    return (f"rendered into {_website.DOCS.relative_to(ROOT)}/ in {rendered.seconds:.0f} s with Quarto ({how}); "
+            f"{len(warnings)} warning(s); open _docs/index.html (`python3 tools/check.py --only site` checks it)")
 
 
 def main() -> int:

@@ -6,7 +6,9 @@
 
 nbdev's own `nbdev_readme` needs Quarto; this renders the same notebook to GitHub markdown:
 * the first `# ` heading is the title, and a following `> ...` line the subtitle;
-* markdown cells verbatim;
+* markdown cells verbatim, but for relative links: written for nbs/ (where the notebook and the
+  site's pages live), they are rewritten relative to the repository root (`01_em.ipynb` ->
+  `nbs/01_em.ipynb`), so they work on GitHub too; links to a section of the page (`#install`) stay;
 * code cells as ```python blocks, each followed by its saved text outputs (stdout, text/plain
   results) as ``` blocks; text/markdown results verbatim; images, HTML and stderr are left out;
 * cell directives as in nbdev/Quarto: `#| hide` or `#| include: false` drops the cell,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -60,6 +63,18 @@ def split_directives(source: str) -> tuple[dict, str]:
     return found, "\n".join(lines[i:]).strip("\n")
 
 
+_link = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def rebase_links(markdown: str) -> str:
+    "Relative link targets of a markdown cell of nbs/index.ipynb, made relative to the repository root."
+    def one(m):
+        target = m.group(2)
+        if re.match(r"^([a-z][a-z0-9+.-]*:|#|/)", target, flags=re.I): return m.group(0)
+        return m.group(1) + posixpath.normpath(posixpath.join("nbs", target)) + m.group(3)
+    return _link.sub(one, markdown)
+
+
 def fence(body: str, info: str = "") -> str:
     "A fenced block; the fence is longer than any run of backticks inside."
     longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
@@ -97,7 +112,7 @@ def render(nb: dict) -> str:
                 if m:  # the first `# ` heading becomes the page title, written above the warning
                     title = m.group(1)
                     source = (source[:m.start()] + source[m.end():]).strip("\n")
-            if source.strip(): blocks.append(source.rstrip())
+            if source.strip(): blocks.append(rebase_links(source.rstrip()))
         elif cell.get("cell_type") == "code":
             directives, code = split_directives(source)
             if _truthy(directives.get("hide", "false")) or not _truthy(directives.get("include", "true")):
