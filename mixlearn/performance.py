@@ -118,9 +118,10 @@ FUSED_MIN_ROWS = 64
 FUSED_THREAD_MIN_ELEMENTS = 1 << 16
 # The s_i of a row must lie in this range, else the row is redone with its own maximum (see below).
 _SAFE_SUM_RANGE = (1e-250, 1e250)
-# Logits are raised to this before `exp`: np.exp runs 7x slower on arguments whose result underflows to 0
-# and 50x slower where it is subnormal (measured below). e^-700 = 1e-304 where the exact value is smaller:
-# against a row sum s_i >= 1e-250 that is a relative change below e^-125, far below double precision.
+# Logits are raised to this before `exp`: np.exp runs several times slower on arguments whose result
+# underflows to 0, and slower still where it is subnormal (measured below). e^-700 = 1e-304 where the exact
+# value is smaller: against a row sum s_i >= 1e-250 that is a relative change of at most about e^-124, far
+# below double precision.
 _EXP_FLOOR = -700.0
 
 # %% ../nbs/08_performance.ipynb #84083bb4
