@@ -230,7 +230,7 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
 
     # ---- the log-density as a linear function of fixed features of x (chapter 08's fused pass) ----
     def _linear_features(self, X, sample_weight):
-        """(q, write_features) of @eq-gaussian-linear: log pi_k + log N(x | mu_k, Sigma_k) = theta_k . phi(x) + h(x)
+        """(q, write_features) of chapter 08's exponential-family form: log pi_k + log N(x | mu_k, Sigma_k) = theta_k . phi(x) + h(x)
         with phi(x) fixed by X alone, or None where the expansion does not pay (below). phi is taken
         about the column mean c of X:
         diag [(x - c)^2, x - c, 1] (2d + 1); spherical [||x - c||^2, x - c, 1] (d + 2);
@@ -272,7 +272,7 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
         return q, write_features
 
     def _linear_coefficients(self):
-        """(theta (k, q) of @eq-gaussian-linear at the current parameters, exact): components farther from
+        """(theta (k, q) of chapter 08's exponential-family form at the current parameters, exact): components farther from
         the centre than the expansion allows (the test of `gaussian_log_prob`) get their exact
         log-densities from `exact(X_block)` instead, as in chapter 00; None when all of them are that far."""
         covariance_type, shift = self.covariance_type, self._linear_shift
