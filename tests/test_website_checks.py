@@ -80,3 +80,14 @@ def test_the_page_reader_counts_typeset_formulas_errors_and_the_sidebar():
 def test_page_names_follow_nbdev():
     assert _website.page_name(Path("nbs/00_densities.ipynb")) == "densities.html"
     assert _website.page_name(Path("nbs/index.ipynb")) == "index.html"
+
+
+def test_without_quarto_or_its_installer_the_site_step_is_skipped(tmp_path, monkeypatch, capsys):
+    import check  # tools/check.py
+    monkeypatch.setattr(_website.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_website, "QUARTO_PREFIX", tmp_path / "quarto")
+    monkeypatch.setattr(_website, "QUARTO_INSTALLER", tmp_path / "no-such" / "install.sh")
+    quarto, why = _website.find_quarto()
+    assert quarto is None and "no offline installer" in why
+    assert check.step_site() == check.SKIPPED
+    assert "SKIPPED: the site was not rendered" in capsys.readouterr().out
