@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mixlearn.em import row_sums  # noqa: E402
 from mixlearn.dirichlet import (DirichletMultinomialMixture, MultinomialMixture,  # noqa: E402
                                 _nonzero_counts, multinomial_log_coefficient)
 
@@ -68,7 +69,7 @@ def em_iteration_times(model, X, W, repeat):
 
     def iteration():
         log_prob_norm, resp = model._e_step(X, out=buffer)
-        model._compute_lower_bound(log_prob_norm, resp, None)
+        model._objective(*row_sums(model, log_prob_norm, resp, None))
         model._m_step(X, resp)
     iteration()                                            # warm up
     floors, iterations = [], []

@@ -86,7 +86,7 @@ def peak_rss_mb() -> float:
 
 
 class PassTimer(Callback):
-    "Times every dask.compute (one per pass of `fit_dask` over the chunks)."
+    "Times every dask.compute (one per pass of the Dask executor over the chunks)."
 
     def __init__(self):
         super().__init__()

@@ -13,4 +13,7 @@ __all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "Convergence
            "MixtureOfExperts", "MultinomialMixture", "NotFittedError", "select_n_components",
            "stick_breaking", "top_k_gate", "__version__"]
 
-import mixlearn.scaling  # noqa: F401  (attaches partial_fit)
+# the executors of chapters 08 (the fused pass) and 09 (Dask, partial_fit) register themselves with the
+# engine when imported; the engine (mixlearn.em) imports neither
+import mixlearn.performance  # noqa: E402,F401
+import mixlearn.scaling  # noqa: E402,F401

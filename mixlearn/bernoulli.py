@@ -146,12 +146,11 @@ class BernoulliMixture(BaseMixture):
     def _m_step_from_statistics(self, statistics):
         self.weights_, self.probs_ = bernoulli_parameters(statistics, self.alpha)
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Beta(alpha + 1,
+    def _objective(self, log_likelihood, weight, terms):
+        """The objective MAP-EM increases: (log-likelihood + log prior) / W, with the Beta(alpha + 1,
         alpha + 1) log prior alpha sum_kj [log p_kj + log(1 - p_kj)] (its constant dropped)."""
-        total = log_prob_norm.shape[0] if sample_weight is None else sample_weight.sum()
         log_prior = self.alpha * np.sum(np.log(self.probs_) + np.log1p(-self.probs_))
-        return float(np.average(log_prob_norm, weights=sample_weight) + log_prior / total)
+        return float(log_likelihood + log_prior) / weight
 
     def _log_prob(self, X, out=None):
         "log p(x_i | p_k), shape (n, k), by one GEMM (`bernoulli_log_prob`)."
@@ -315,12 +314,11 @@ class CategoricalMixture(BaseMixture):
     def _m_step_from_statistics(self, statistics):
         self.weights_, self.probs_ = categorical_parameters(statistics, self.n_categories_, self.alpha)
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        """The objective MAP-EM increases: (log-likelihood + log prior) / N, with the Dirichlet(alpha + 1)
+    def _objective(self, log_likelihood, weight, terms):
+        """The objective MAP-EM increases: (log-likelihood + log prior) / W, with the Dirichlet(alpha + 1)
         log prior alpha sum_kjc log theta_kjc (its constant dropped)."""
-        total = log_prob_norm.shape[0] if sample_weight is None else sample_weight.sum()
         log_prior = self.alpha * sum(np.sum(np.log(theta)) for theta in self.probs_)
-        return float(np.average(log_prob_norm, weights=sample_weight) + log_prior / total)
+        return float(log_likelihood + log_prior) / weight
 
     def _log_prob(self, X, out=None):
         "log p(x_i | theta_k), shape (n, k): one GEMM against the concatenated log-probabilities."

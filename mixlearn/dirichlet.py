@@ -231,6 +231,8 @@ class _CountMixture(BaseMixture):
         return histogram_keys(X, nonzero)
 
     def _fit(self, X, sample_weight):
+        if self._taken_as_is(X):                           # a Dask array: its executor validates the chunks
+            return super()._fit(X, sample_weight)
         X = self._check_X(X, reset=True)
         self._cache = (X, multinomial_log_coefficient(X), _nonzero_counts(X))
         try:
@@ -401,7 +403,6 @@ class DirichletMultinomialMixture(_CountMixture):
 
     def _m_step_from_statistics(self, statistics):
         "Weights from N_k, alphas by the (MAP) fixed point over the summed histograms."
-        self._log_prior_of_e_step = self._log_prior()      # the bound is taken at the E-step's parameters
         counts = statistics["counts"]
         self.weights_ = counts / counts.sum()
         self.alphas_ = dirichlet_multinomial_fixed_point_from_histograms(
@@ -409,20 +410,15 @@ class DirichletMultinomialMixture(_CountMixture):
             max_iter=self.fixed_point_max_iter, tol=self.fixed_point_tol, floor=self.alpha_floor,
             prior_shape=self.prior_shape, prior_rate=self.prior_rate)
 
-    def _bound_from_statistics(self, log_likelihood, weight):
-        "As `_compute_lower_bound`: (log-likelihood + log prior of the E-step's alphas) per unit weight."
-        return (log_likelihood + self._log_prior_of_e_step) / weight
-
     def _log_prior(self):
         "@eq-dm-log-posterior's prior term summed over components and words (0 without a prior)."
         if self.prior_shape == 0 and self.prior_rate == 0:
             return 0.0
         return float(np.sum(self.prior_shape * np.log(self.alphas_) - self.prior_rate * self.alphas_))
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        "Mean log-likelihood plus the log prior divided by the total weight: what MAP-EM never decreases."
-        total = log_prob_norm.shape[0] if sample_weight is None else float(sample_weight.sum())
-        return float(np.average(log_prob_norm, weights=sample_weight)) + self._log_prior() / total
+    def _objective(self, log_likelihood, weight, terms):
+        "(log-likelihood + log prior) per unit weight, at the E-step's alphas: what MAP-EM never decreases."
+        return (log_likelihood + self._log_prior()) / weight
 
     def _log_prob(self, X, out=None):
         log_coefficient, nonzero = self._statistics(X)

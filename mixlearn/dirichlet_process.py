@@ -445,7 +445,7 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
             else _check_greater("degrees_of_freedom_prior", self.degrees_of_freedom_prior, d - 1.0,
                                 f" (n_features - 1, for a Wishart in {d} dimensions)"))
         moments = getattr(self, "_data_moments", None)       # (mean, covariance, total weight) of all of X
-        if moments is None:                                  # fit_dask computes them over the chunks
+        if moments is None:                                  # a Dask fit computes them over the chunks
             sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
             weights = np.ones(n) if sample_weight is None else sample_weight
             mean = weights @ X / weights.sum()
@@ -537,14 +537,13 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
                 "-KL sticks": -kl_sticks,
                 "-KL components": -kl_components}
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        """ELBO at the E-step's q(z) and the current factors: sum_i log-normaliser_i - KL terms.
-        Also keeps the entropy of q(z) (weighted) for `_bound_after_m_step`."""
-        self._entropy = _entropy_of(resp, sample_weight)
-        data = float(log_prob_norm.sum()) if sample_weight is None else float(sample_weight @ log_prob_norm)
-        return data - sum(self._kl_divergences())
+    def _objective(self, log_likelihood, weight, terms):
+        """ELBO at the E-step's q(z) and the current factors: sum_i w_i log-normaliser_i - KL terms.
+        Also keeps the entropy of q(z) (`terms["entropy"]`, weighted) for `_bound_after_m_step`."""
+        self._entropy = float(terms["entropy"])
+        return log_likelihood - sum(self._kl_divergences())
 
-    def _bound_after_m_step(self, X, resp, bound):
+    def _bound_after_m_step(self, bound):
         "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
         return float(sum(self._elbo_terms().values()))
 
@@ -557,15 +556,10 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
     def _m_step_from_statistics(self, statistics):
         "The coordinate updates from summed statistics: N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters`."
         _, sample_means, sample_covariances = gaussian_parameters(statistics, self.covariance_type, reg_covar=0.0)
-        self._entropy = float(statistics.get("entropy", 0.0))
         self._update_factors(statistics["counts"], sample_means, sample_covariances)
 
-    def _bound_from_statistics(self, log_likelihood, weight):
-        "The full ELBO after the updates (@eq-elbo), as `fit` records it."
-        return float(sum(self._elbo_terms().values()))
-
     def _prepare_dask(self, X, sample_weight):
-        "Before `fit_dask`: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
+        "Before a Dask fit: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
         import dask
         import dask.array as da
         weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight

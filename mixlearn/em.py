@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'log_softmax_responsibilities', 'ConvergenceWarning', 'NotFittedError',
            'check_array', 'check_sample_weight', 'check_integer', 'check_real', 'check_init_array',
-           'check_weights_init', 'kmeans_plusplus', 'initial_responsibilities', 'BaseMixture']
+           'check_weights_init', 'kmeans_plusplus', 'initial_responsibilities', 'register_executor', 'row_sums',
+           'InMemoryExecutor', 'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import inspect
@@ -224,7 +225,7 @@ def initial_responsibilities(X, n_components, init_params, rng, out=None):
         raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
     return resp
 
-# %% ../nbs/01_em.ipynb #341179cc
+# %% ../nbs/01_em.ipynb #4f64b05a
 class _LazyBuffer:
     "The engine's (k, n) E-step buffer, allocated on the first call; calls return its (n, k) transpose."
 
@@ -237,6 +238,84 @@ class _LazyBuffer:
         return self.array
 
 
+_EXECUTORS = {}
+
+
+def register_executor(executor):
+    """Make `executor` (a class like `InMemoryExecutor`) available to every mixture, under its `name`.
+    Later chapters register faster or bigger ways to run an iteration; this module imports none of them."""
+    _EXECUTORS[executor.name] = executor
+
+
+def row_sums(model, log_prob_norm, resp, sample_weight):
+    """What the objective needs of a block of rows after its E-step: (sum_i w_i log p(x_i), sum_i w_i,
+    the family's further sums `_block_bound_terms`). `resp` (rows, k) is not yet weighted."""
+    if sample_weight is None:
+        log_likelihood, weight = float(log_prob_norm.sum()), float(log_prob_norm.shape[0])
+    else:
+        log_likelihood, weight = float(sample_weight @ log_prob_norm), float(sample_weight.sum())
+    return log_likelihood, weight, model._block_bound_terms(log_prob_norm, resp, sample_weight)
+
+# %% ../nbs/01_em.ipynb #44094c0c
+class InMemoryExecutor:
+    """Runs the iterations of one fit on an in-memory X (n, d): the E-step into one (k, n) buffer, the
+    objective @eq-objective-sums, the family's M-step from the responsibilities. The readable executor.
+
+    Every executor offers the engine's loop (`BaseMixture._fit_starts`) the same methods:
+    - `make(model, X, sample_weight)` (classmethod): an executor for validated in-memory data, or None
+      where it does not apply; `accepts(X)` (staticmethod): True for data only this executor takes as it
+      is (a Dask array); such an executor validates the data itself, in `__init__(model, X, sample_weight)`;
+    - `initial_rows()` -> (X, sample_weight, buffer): the rows a start is drawn from, and a callable that
+      returns an (n, k) array to write the starting responsibilities into (or None for a new one);
+    - `start()`: before each run of EM (a restart or a warm start);
+    - `iterate(n_iter)` -> the bound at the current parameters, then the M-step (then, for a variational
+      family, the bound at the updated parameters: `_bound_after_m_step`);
+    - `score()` -> the bound at the current parameters, no M-step (`max_iter=0` returns the start, scored);
+    - `close()`: release what the fit held.
+    `name` is what a fitted model's `executor_` records."""
+    name = "memory"
+
+    def __init__(self, model, X, sample_weight):
+        self.model, self.X, self.sample_weight = model, X, sample_weight
+        self.buffer = _LazyBuffer(model.n_components, X.shape[0])    # made when first needed
+
+    @classmethod
+    def make(cls, model, X, sample_weight):
+        return cls(model, X, sample_weight)
+
+    @staticmethod
+    def accepts(X):
+        return False
+
+    def initial_rows(self):
+        return self.X, self.sample_weight, self.buffer
+
+    def start(self):
+        "Nothing to reset between runs."
+
+    def _e_step(self):
+        "E-step into the buffer: (responsibilities (n, k), the bound at the current parameters)."
+        log_prob_norm, resp = self.model._e_step(self.X, out=self.buffer())
+        return resp, self.model._objective(*row_sums(self.model, log_prob_norm, resp, self.sample_weight))
+
+    def iterate(self, n_iter):
+        resp, bound = self._e_step()
+        self.model._check_bound(bound, n_iter)
+        if self.sample_weight is not None:
+            resp *= self.sample_weight[:, None]
+        self.model._m_step(self.X, resp)
+        return self.model._bound_after_m_step(bound)
+
+    def score(self):
+        return self._e_step()[1]
+
+    def close(self):
+        "Nothing to release."
+
+
+register_executor(InMemoryExecutor)
+
+# %% ../nbs/01_em.ipynb #5cd9cb27
 class BaseMixture:
     """The EM engine shared by every mixture family.
 
@@ -246,7 +325,10 @@ class BaseMixture:
     - `_n_parameters() -> int`; `_sample(n_samples, rng) -> (X, labels)`;
     - `_check_parameters(X)` (hyperparameters) and `_validate_data(X)` (data checks), optional;
     - `_initialize(X, resp)`: first parameters from starting responsibilities (default `_m_step`);
-    - `_parameter_names`: the fitted attributes that make up the parameters (for restarts)."""
+    - `_objective(log_likelihood, weight, terms)`: the bound from sums over rows (default: the mean
+      log-likelihood), and `_bound_after_m_step(bound)` for a variational family, optional;
+    - `_parameter_names`: the fitted attributes that make up the parameters (for restarts).
+    The iterations of a fit are run by an executor (`InMemoryExecutor` here; later chapters register others)."""
 
     _parameter_names = ("weights_",)
 
@@ -359,14 +441,16 @@ class BaseMixture:
         log_prob_norm = log_softmax_responsibilities(weighted)
         return log_prob_norm, weighted
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        "The bound EM maximises: the (weighted) mean log-likelihood per sample."
-        return float(np.average(log_prob_norm, weights=sample_weight))
+    def _objective(self, log_likelihood, weight, terms):
+        """The bound EM maximises at the current parameters, from sums over rows (@eq-objective-sums):
+        sum_i w_i log p(x_i) / sum_i w_i. `terms`: the family's `_block_bound_terms`, summed. A family
+        with a prior adds it here (MAP-EM), once, whichever executor computed the sums."""
+        return log_likelihood / weight
 
-    def _bound_after_m_step(self, X, resp, bound):
-        """The bound recorded for this iteration, called right after the M-step with the E-step's
-        (weighted) responsibilities. EM keeps the E-step's value; a variational family returns its
-        ELBO at the updated parameters instead (scikit-learn's BayesianGaussianMixture does the same)."""
+    def _bound_after_m_step(self, bound):
+        """The bound recorded for this iteration, called right after the M-step. EM keeps the E-step's
+        value; a variational family returns its ELBO at the updated parameters instead (scikit-learn's
+        BayesianGaussianMixture does the same)."""
         return bound
 
     # statistics for blocks of rows, streams and Dask (chapter 09): a family that can compute its
@@ -388,12 +472,8 @@ class BaseMixture:
         raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
 
     def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
-        "Further sums over a block's rows that the bound needs (from unweighted `resp`): a dict, empty by default."
+        "Further sums over a block's rows that `_objective` needs (from unweighted `resp`): a dict, empty by default."
         return {}
-
-    def _bound_from_statistics(self, log_likelihood, weight):
-        "The bound of an iteration over blocks, after its M-step: the mean log-likelihood (a variational family: its ELBO)."
-        return log_likelihood / weight
 
     def _prepare_dask(self, X, sample_weight):
         "Before a fit on a Dask array: anything the family needs from all of X (its default priors, say)."
@@ -412,31 +492,6 @@ class BaseMixture:
             raise ValueError(f"{type(self).__name__}: the bound is {bound} at iteration {n_iter}: some "
                              "samples of X have zero density under every component. Rescale X.")
 
-    def _em_iteration(self, X, sample_weight, buffer, fused, n_iter):
-        """One EM iteration: the bound at the current parameters, then the M-step. Returns (bound, the fused
-        pass to use next time or None).
-
-        With `fused` (chapter 08's `LinearEStep`, for a family whose log-densities are linear in fixed
-        features) the E- and M-step share one pass over X and no (n, k) array; where the family declines
-        it (a component too far from the centre for the expansion) this iteration, and every later one,
-        takes the readable path below: E-step into the (n, k) buffer, M-step from the responsibilities."""
-        if fused is not None:
-            coefficients = self._linear_coefficients()
-            if coefficients is not None:
-                S, log_likelihood = fused(*coefficients)
-                total = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-                bound = (log_likelihood + self._linear_row_constant()) / total
-                self._check_bound(bound, n_iter)
-                if self._linear_m_step(S, X, sample_weight, fused.log_normaliser):
-                    return bound, fused
-        log_prob_norm, resp = self._e_step(X, out=buffer())
-        bound = self._compute_lower_bound(log_prob_norm, resp, sample_weight)
-        self._check_bound(bound, n_iter)
-        if sample_weight is not None:
-            resp *= sample_weight[:, None]
-        self._m_step(X, resp)
-        return self._bound_after_m_step(X, resp, bound), None
-
     # the fused pass (chapter 08): on by default for families that define `_linear_features`
     _use_fused_pass = True
 
@@ -450,26 +505,13 @@ class BaseMixture:
         log sum_k exp(theta_k . phi(x_i)) of the pass)."""
         return None
 
-    def _linear_pass(self, X, sample_weight):
-        "Chapter 08's `LinearEStep` over X for this family, or None (family without a linear form, or switched off)."
-        if not self._use_fused_pass:
-            return None
-        form = self._linear_features(X, sample_weight)
-        if form is None:
-            return None
-        from .performance import LinearEStep                # chapter 08; imported when first needed
-        n_features_out, write_features = form
-        return LinearEStep(X, self.n_components, n_features_out, write_features, sample_weight)
-
     def fit(self, X, y=None, sample_weight=None):
         """Estimate the parameters by EM; the best of `n_init` restarts is kept. Returns self.
 
-        X: (n_samples, n_features), or a `dask.array.Array` chunked along rows (chapter 09: one pass
-        over the chunks per EM iteration, never in memory at once); y: ignored; sample_weight:
-        (n_samples,) non-negative, optional (an integer weight counts a row that many times)."""
-        if type(X).__module__.split(".")[0] == "dask":
-            from mixlearn.scaling import fit_dask            # imported only for Dask input
-            return fit_dask(self, X, sample_weight)
+        X: (n_samples, n_features), or data that a registered executor takes as it is (a
+        `dask.array.Array` chunked along rows, chapter 09); y: ignored; sample_weight: (n_samples,)
+        non-negative, optional (an integer weight counts a row that many times). `executor_` records
+        which executor ran the iterations."""
         self._fit(X, sample_weight)
         return self
 
@@ -477,56 +519,89 @@ class BaseMixture:
         "Fit, then return the most responsible component of each sample, shape (n,): `fit(X).predict(X)`."
         return self.fit(X, sample_weight=sample_weight).predict(X)
 
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One step of stepwise (online) EM on the block of rows X (n_rows, n_features), by the executor
+        registered as "online" (chapter 09's `partial_fit` documents it). Returns self."""
+        online = _EXECUTORS.get("online")
+        if online is None:
+            raise NotImplementedError("partial_fit is stepwise EM, registered by mixlearn.scaling (chapter 09), "
+                                      "which `import mixlearn` loads")
+        return online.partial_fit(self, X, sample_weight=sample_weight)
+
     def _fit(self, X, sample_weight):
+        executor = self._make_executor(X, sample_weight)
+        try:
+            self._fit_starts(executor)
+        finally:
+            executor.close()
+        self.executor_ = executor.name
+
+    @staticmethod
+    def _taken_as_is(X):
+        "True when a registered executor takes X as it is (a Dask array): X is then not an in-memory array."
+        return any(executor.accepts(X) for executor in _EXECUTORS.values())
+
+    def _make_executor(self, X, sample_weight):
+        """The executor of this fit: the one that takes X as it is (a Dask array), else, for validated
+        in-memory data, the most recently registered one that applies (the readable one always does)."""
+        for executor in _EXECUTORS.values():
+            if executor.accepts(X):
+                return executor(self, X, sample_weight)
+        X, sample_weight = self._check_fit_data(X, sample_weight)
+        for executor in reversed(list(_EXECUTORS.values())):
+            made = executor.make(self, X, sample_weight)
+            if made is not None:
+                return made
+
+    def _check_fit_data(self, X, sample_weight):
+        "Validate X, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
         X = self._check_X(X, reset=True)
         self._check_common_parameters(X)
         self._check_parameters(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        do_init = not (self.warm_start and hasattr(self, "converged_"))
-        if not do_init and X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but this warm-started model was fitted with "
+        self._check_warm_start(X.shape[1])
+        self.n_features_in_ = X.shape[1]
+        return X, sample_weight
+
+    def _warm(self):
+        "True when this fit continues from the fitted parameters (`warm_start` on a fitted model)."
+        return bool(self.warm_start) and hasattr(self, "converged_")
+
+    def _check_warm_start(self, n_features):
+        if self._warm() and n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but this warm-started model was fitted with "
                              f"{self.n_features_in_} features; set warm_start=False to start afresh")
-        if not do_init and self.n_components != len(self.weights_):
+        if self._warm() and self.n_components != len(self.weights_):
             raise ValueError(f"n_components={self.n_components}, but this warm-started model has "
                              f"{len(self.weights_)} components; set warm_start=False to start afresh")
+
+    def _fit_starts(self, executor):
+        """The loop: `n_init` runs of EM (one, from the fitted parameters, on a warm start), every
+        iteration run by `executor`; keeps the best run and sets the fitted attributes."""
+        do_init = not self._warm()
         n_init = self.n_init if do_init else 1
         rng = check_random_state(self.random_state)
-        self.n_features_in_ = X.shape[1]
-        # one (k, n) buffer reused by every E-step (families see its (n, k) transpose), made when first
-        # needed: the fused pass of chapter 08 needs none
-        buffer = _LazyBuffer(self.n_components, X.shape[0])
-
-        linear = self._linear_pass(X, sample_weight)            # chapter 08's fused pass, or None
-        try:
-            return self._fit_starts(X, sample_weight, do_init, n_init, rng, buffer, linear)
-        finally:
-            if linear is not None:
-                linear.close()
-
-    def _fit_starts(self, X, sample_weight, do_init, n_init, rng, buffer, linear):
-        "The `n_init` runs of EM of `_fit`; keeps the best and sets the fitted attributes."
         best_bound, best_params, best_bounds = -np.inf, None, []
         best_n_iter, best_converged = 0, False
         for init in range(n_init):
             if do_init:
+                X, sample_weight, buffer = executor.initial_rows()
                 resp = None
-                if self._needs_initial_responsibilities():
+                if self._needs_initial_responsibilities():         # the buffer is made only here
                     resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer())
                     if sample_weight is not None:
                         resp *= sample_weight[:, None]
                 self._initialize(X, resp)
+            executor.start()
             # a warm start compares its first bound with -inf too: the stored lower_bound_ may be the score of
             # these very parameters (after max_iter=0), and a change of 0 would stop EM before it moved
             bound = -np.inf
             bounds, converged, n_iter = [], False, 0
-            if linear is not None:
-                linear.restart()
-            fused = linear
             if self.verbose:
                 print(f"Initialization {init}")
             for n_iter in range(1, self.max_iter + 1):
                 previous = bound
-                bound, fused = self._em_iteration(X, sample_weight, buffer, fused, n_iter)
+                bound = executor.iterate(n_iter)
                 bounds.append(bound)
                 change = bound - previous
                 if self.verbose >= 2 and n_iter % self.verbose_interval == 0:
@@ -535,8 +610,7 @@ class BaseMixture:
                     converged = True
                     break
             if self.max_iter == 0:              # the initialisation is the answer: score it
-                log_prob_norm, resp = self._e_step(X, out=buffer())
-                bound = self._compute_lower_bound(log_prob_norm, resp, sample_weight)
+                bound = executor.score()
             if self.verbose:
                 print(f"Initialization {'converged' if converged else 'did not converge'}: "
                       f"bound {bound:.6f} after {n_iter} iterations")

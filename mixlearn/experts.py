@@ -463,30 +463,22 @@ class MixtureOfExperts(BaseMixture):
 
     def _m_step_from_statistics(self, statistics):
         "Experts by least squares from the sums, the gate by one step from them (@eq-gate-sums)."
-        # the bound is taken at the E-step's parameters (none yet at the initialisation)
-        self._penalty_of_e_step = self._penalty() if hasattr(self, "expert_coef_") else 0.0
         params, self.expert_variance_, gate, self.weights_ = experts_parameters(
             statistics, self.expert_l2, self.gate_l2, self.min_variance_ratio,
             "bound" if self.gate_update == "bound" else "newton")
         self.expert_coef_, self.expert_intercept_ = params[:, :-1], params[:, -1]
         self.gate_coef_, self.gate_intercept_ = gate[:-1], gate[-1]
 
-    def _bound_from_statistics(self, log_likelihood, weight):
-        "As `_compute_lower_bound`: the penalised log-likelihood per unit weight at the E-step's parameters."
-        return (log_likelihood - self._penalty_of_e_step) / weight
-
     def partial_fit(self, X, y, sample_weight=None):
         """One step of stepwise EM (chapter 09) on the rows X (rows, d), y (rows,): the experts' sums and
         the gate's quadratic model (@eq-gate-sums) enter the running average. Returns self."""
-        from .scaling import partial_fit as stepwise
         fitted = hasattr(self, "gate_coef_") and hasattr(self, "n_features_in_")
         Z = self._stack(X, y, reset=not fitted)
-        return self._on_stacked_rows(Z.shape[1] - 2, fitted, lambda: stepwise(self, Z, sample_weight=sample_weight))
+        return self._on_stacked_rows(Z.shape[1] - 2, fitted, lambda: BaseMixture.partial_fit(self, Z, sample_weight=sample_weight))
 
     def _fit_dask(self, X, y, sample_weight):
-        "`fit` on Dask arrays X (n, d) and y (n,): the stacked rows [X, 1, y] go to chapter 09's `fit_dask`."
+        "`fit` on Dask arrays X (n, d) and y (n,): the stacked rows [X, 1, y] go to the engine, whose Dask executor (chapter 09) runs the iterations."
         import dask.array as da
-        from .scaling import fit_dask
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n_samples, n_features); got a dask array of shape {X.shape}")
         y = da.asarray(y)
@@ -498,12 +490,11 @@ class MixtureOfExperts(BaseMixture):
         Z = da.concatenate([X.astype(float), da.ones((X.shape[0], 1), chunks=(X.chunks[0], 1)),
                             y.rechunk((X.chunks[0],)).astype(float)[:, None]], axis=1)
         warm = self.warm_start and hasattr(self, "converged_")
-        return self._on_stacked_rows(X.shape[1], warm, lambda: fit_dask(self, Z, sample_weight))
+        return self._on_stacked_rows(X.shape[1], warm, lambda: self._fit(Z, sample_weight))
 
-    def _compute_lower_bound(self, log_prob_norm, resp, sample_weight):
-        "The penalised log-likelihood per sample (@eq-penalised), at the parameters of this E-step."
-        total = len(log_prob_norm) if sample_weight is None else sample_weight.sum()
-        return super()._compute_lower_bound(log_prob_norm, resp, sample_weight) - self._penalty() / total
+    def _objective(self, log_likelihood, weight, terms):
+        "The penalised log-likelihood per unit weight (@eq-penalised), at the parameters of this E-step."
+        return (log_likelihood - self._penalty()) / weight
 
     def _n_parameters(self):
         "(k - 1)(d + 1) gate parameters (the softmax fixes one column), k(d + 1) expert coefficients, k variances."

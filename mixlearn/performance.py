@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['FUSED_CHUNK_ELEMENTS', 'FUSED_BUFFER_SHARE', 'FUSED_MIN_ROWS', 'FUSED_THREAD_MIN_ELEMENTS', 'gemm_rate', 'exp_rate',
-           'em_iteration_flops', 'floor_seconds', 'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep']
+           'em_iteration_flops', 'floor_seconds', 'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep',
+           'FusedExecutor']
 
 # %% ../nbs/08_performance.ipynb #0137d53b
 import os
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
-from .em import check_integer, check_real
+from .em import InMemoryExecutor, check_integer, check_real, register_executor
 
 # %% ../nbs/08_performance.ipynb #924bef94
 def _check_count(name, value):
@@ -318,3 +319,45 @@ class LinearEStep:
         for other, _ in results[1:]:
             statistics += other
         return statistics, float(sum(total for _, total in results))
+
+# %% ../nbs/08_performance.ipynb #04faf7a2
+class FusedExecutor(InMemoryExecutor):
+    """[Chapter 01](01_em.ipynb)'s loop with one fused E+M pass per iteration (`LinearEStep`) for a family whose
+    log-densities are linear in fixed features (`_linear_features`): no (n, k) array is made. Where the family
+    declines the pass (a component too far from the centre for the expansion), that iteration and every
+    later one of the run take the readable path of `InMemoryExecutor`."""
+    name = "fused"
+
+    @classmethod
+    def make(cls, model, X, sample_weight):
+        form = model._linear_features(X, sample_weight) if model._use_fused_pass else None
+        return None if form is None else cls(model, X, sample_weight, form)
+
+    def __init__(self, model, X, sample_weight, form):
+        super().__init__(model, X, sample_weight)
+        n_features_out, write_features = form
+        self.linear = LinearEStep(X, model.n_components, n_features_out, write_features, sample_weight)
+        self.fused = self.linear
+
+    def start(self):
+        self.linear.restart()
+        self.fused = self.linear
+
+    def iterate(self, n_iter):
+        model = self.model
+        coefficients = None if self.fused is None else model._linear_coefficients()
+        if coefficients is not None:
+            S, log_likelihood = self.fused(*coefficients)
+            weight = self.X.shape[0] if self.sample_weight is None else float(self.sample_weight.sum())
+            bound = model._objective(log_likelihood + model._linear_row_constant(), weight, {})
+            model._check_bound(bound, n_iter)
+            if model._linear_m_step(S, self.X, self.sample_weight, self.fused.log_normaliser):
+                return model._bound_after_m_step(bound)
+        self.fused = None                               # declined: the readable path from now on
+        return super().iterate(n_iter)
+
+    def close(self):
+        self.linear.close()
+
+
+register_executor(FusedExecutor)

@@ -53,13 +53,13 @@ def _same_start(resp):
             self.regularisation_terms_ = []
             super()._initialize(X, resp.copy())
 
-        def _bound_after_m_step(self, X, weighted_resp, bound):
+        def _bound_after_m_step(self, bound):
             counts, d = self._statistics[0], self.n_features_in_
             P = self.precisions_
             trace = {"full": lambda: np.trace(P, axis1=1, axis2=2), "tied": lambda: np.trace(P),
                      "diag": lambda: P.sum(1), "spherical": lambda: d * P}[self.covariance_type]()
             self.regularisation_terms_.append(0.5 * self.reg_covar * float(np.sum(counts * trace)))
-            return super()._bound_after_m_step(X, weighted_resp, bound)
+            return super()._bound_after_m_step(bound)
 
     return Ours, Sklearn
 

@@ -1,0 +1,97 @@
+"""One loop, several executors: the same fit gives the same numbers whichever executor runs it.
+
+The in-memory executor (chapter 01, or chapter 08's fused pass where the family has a linear form)
+and the Dask executor (chapter 09) are driven by the engine's one loop, so the starts, restarts,
+`sample_weight`, `max_iter` (0 included), `warm_start` and `lower_bounds_` mean the same on both.
+Everything here goes through public API: `fit` on a NumPy or a Dask array, `executor_`.
+"""
+import copy
+import importlib.util
+import warnings
+
+import numpy as np
+import pytest
+
+from test_scaling import FAMILIES, IDS, _close, _regression_data
+
+requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None, reason="needs the dask extra")
+RTOL = 1e-10
+
+
+def _fit(model, X, y=None, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")              # short fits on purpose: "did not converge"
+        return model.fit(X, **kwargs) if y is None else model.fit(X, y, **kwargs)
+
+
+def _weights(n):
+    return np.random.default_rng(7).uniform(0.5, 2.0, size=n)
+
+
+def _same_fit(a, b, names):
+    _close(a, b, names, rtol=RTOL)
+    np.testing.assert_allclose(a.lower_bounds_, b.lower_bounds_, rtol=RTOL)
+    assert a.lower_bound_ == pytest.approx(b.lower_bound_, rel=RTOL)
+    assert (a.n_iter_, a.converged_) == (b.n_iter_, b.converged_)
+
+
+@requires_dask
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+@pytest.mark.parametrize("max_iter", [0, 4])
+def test_a_dask_fit_is_the_in_memory_fit(make, data, names, max_iter):
+    "One chunk: the starts are drawn from the same rows, so every number must agree, restarts and weights included."
+    import dask.array as da
+    X = data()
+    w = _weights(len(X))
+    settings = dict(max_iter=max_iter, tol=0, n_init=2)
+    in_memory = _fit(make().set_params(**settings), X, sample_weight=w)
+    on_dask = _fit(make().set_params(**settings), da.from_array(X, chunks=X.shape), sample_weight=w)
+    assert in_memory.executor_ in ("memory", "fused") and on_dask.executor_ == "dask"
+    _same_fit(on_dask, in_memory, names)
+    assert np.isfinite(on_dask.lower_bound_)          # max_iter=0: the start, scored (not -inf)
+
+
+@requires_dask
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+@pytest.mark.parametrize("max_iter", [0, 3])
+def test_a_warm_started_fit_over_many_chunks_is_the_in_memory_fit(make, data, names, max_iter):
+    "From the same fitted parameters, EM over 13 uneven chunks is EM in memory, to rounding."
+    import dask.array as da
+    X = data()
+    w = _weights(len(X))
+    start = _fit(make().set_params(max_iter=2, tol=0), X, sample_weight=w)
+    in_memory = _fit(copy.deepcopy(start).set_params(warm_start=True, max_iter=max_iter, tol=0), X, sample_weight=w)
+    on_dask = _fit(copy.deepcopy(start).set_params(warm_start=True, max_iter=max_iter, tol=0),
+                   da.from_array(X, chunks=(97, X.shape[1])), sample_weight=da.from_array(w, chunks=50))
+    _same_fit(on_dask, in_memory, names)
+
+
+@requires_dask
+@pytest.mark.parametrize("chunks", [None, 97])
+def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks):
+    import dask.array as da
+    from mixlearn import MixtureOfExperts
+    X, y = _regression_data()
+    w = _weights(len(y))
+    names = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_", "expert_variance_")
+    make = lambda: MixtureOfExperts(2, gate_update="newton", random_state=0, max_iter=4, tol=0, n_init=2)
+    if chunks is None:                                # one chunk: the same starts
+        in_memory = _fit(make(), X, y, sample_weight=w)
+        on_dask = _fit(make(), da.from_array(X, chunks=X.shape), da.from_array(y), sample_weight=w)
+    else:                                             # many chunks: from the same fitted parameters
+        start = _fit(make().set_params(max_iter=2), X, y, sample_weight=w)
+        warm = lambda: copy.deepcopy(start).set_params(warm_start=True)
+        in_memory = _fit(warm(), X, y, sample_weight=w)
+        on_dask = _fit(warm(), da.from_array(X, chunks=(chunks, 2)), da.from_array(y, chunks=chunks), sample_weight=w)
+    assert on_dask.executor_ == "dask"
+    _same_fit(on_dask, in_memory, names)
+
+
+def test_every_fit_says_which_executor_ran():
+    from mixlearn import BernoulliMixture, GaussianMixture
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    assert _fit(GaussianMixture(2, random_state=0), X).executor_ == "fused"       # chapter 08's pass
+    fused_off = GaussianMixture(2, random_state=0)
+    fused_off._use_fused_pass = False
+    assert _fit(fused_off, X).executor_ == "memory"
+    assert _fit(BernoulliMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "memory"
