@@ -98,10 +98,10 @@ class BernoulliMixture(BaseMixture):
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, probs_init=None, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0):
+                 learning_offset=2.0, executor="auto"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
-                         verbose=verbose, verbose_interval=verbose_interval)
+                         verbose=verbose, verbose_interval=verbose_interval, executor=executor)
         self.alpha = alpha
         self.weights_init = weights_init
         self.probs_init = probs_init
@@ -229,10 +229,10 @@ class CategoricalMixture(BaseMixture):
     def __init__(self, n_components=1, *, alpha=1.0, n_categories=None, tol=1e-3, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0):
+                 learning_offset=2.0, executor="auto"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
-                         verbose=verbose, verbose_interval=verbose_interval)
+                         verbose=verbose, verbose_interval=verbose_interval, executor=executor)
         self.alpha = alpha
         self.n_categories = n_categories
         self.weights_init = weights_init

@@ -271,10 +271,10 @@ class MultinomialMixture(_CountMixture):
 
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, probs_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval)
+                         verbose_interval=verbose_interval, executor=executor)
         self.alpha = alpha
         self.weights_init = weights_init
         self.probs_init = probs_init
@@ -346,10 +346,10 @@ class DirichletMultinomialMixture(_CountMixture):
     def __init__(self, n_components=1, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, alphas_init=None, fixed_point_max_iter=50, fixed_point_tol=1e-6,
                  alpha_floor=ALPHA_FLOOR, prior_shape=0.0, prior_rate=0.0, random_state=None, warm_start=False,
-                 verbose=0, verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
+                 verbose=0, verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval)
+                         verbose_interval=verbose_interval, executor=executor)
         self.weights_init = weights_init
         self.alphas_init = alphas_init
         self.fixed_point_max_iter = fixed_point_max_iter

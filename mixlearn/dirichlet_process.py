@@ -401,10 +401,10 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
                  mean_precision_prior=None, degrees_of_freedom_prior=None, covariance_prior=None,
                  tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1, init_params="kmeans",
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0):
+                 learning_offset=2.0, executor="auto"):
         super().__init__(truncation, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval)   # n_components is derived from truncation
+                         verbose_interval=verbose_interval, executor=executor)   # n_components is derived from truncation
         self.truncation = truncation
         self.concentration = concentration
         self.covariance_type = covariance_type

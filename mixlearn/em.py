@@ -272,8 +272,9 @@ class InMemoryExecutor:
       family, the bound at the updated parameters: `_bound_after_m_step`);
     - `score()` -> the bound at the current parameters, no M-step (`max_iter=0` returns the start, scored);
     - `close()`: release what the fit held.
-    `name` is what a fitted model's `executor_` records."""
-    name = "memory"
+    `name` is what a fitted model's `executor_` records and what the estimators' `executor` parameter
+    chooses; `automatic`: whether `executor="auto"` may pick it; `runs`: what it can fit, in words."""
+    name, automatic, runs = "memory", True, "any family on an in-memory array"
 
     def __init__(self, model, X, sample_weight):
         self.model, self.X, self.sample_weight = model, X, sample_weight
@@ -333,7 +334,7 @@ class BaseMixture:
     _parameter_names = ("weights_",)
 
     def __init__(self, n_components, *, tol, max_iter, n_init, init_params, random_state,
-                 warm_start, verbose, verbose_interval):
+                 warm_start, verbose, verbose_interval, executor="auto"):
         if not isinstance(getattr(type(self), "n_components", None), property):
             self.n_components = n_components     # a family may derive it instead (a read-only property)
         self.tol = tol
@@ -344,6 +345,7 @@ class BaseMixture:
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.executor = executor                 # "auto", or the name of a registered executor
 
     # ---- 1. the parameters API (scikit-learn's contract, without depending on scikit-learn) ----
     @classmethod
@@ -542,16 +544,27 @@ class BaseMixture:
         return any(executor.accepts(X) for executor in _EXECUTORS.values())
 
     def _make_executor(self, X, sample_weight):
-        """The executor of this fit: the one that takes X as it is (a Dask array), else, for validated
-        in-memory data, the most recently registered one that applies (the readable one always does)."""
+        """The executor of this fit. `executor="auto"`: the one that takes X as it is (a Dask array), else,
+        for validated in-memory data, the most recently registered automatic one that applies (the readable
+        one always does). A name: that executor, or a clear error where it cannot run this fit."""
+        choice = getattr(self, "executor", "auto")
+        if not isinstance(choice, str) or (choice != "auto" and choice not in _EXECUTORS):
+            raise ValueError(f"executor must be 'auto' or one of {sorted(_EXECUTORS)}; got {choice!r}")
         for executor in _EXECUTORS.values():
             if executor.accepts(X):
+                if choice not in ("auto", executor.name):
+                    raise ValueError(f"executor={choice!r} cannot fit a {type(X).__name__}: only "
+                                     f"executor={executor.name!r} (or 'auto') can")
                 return executor(self, X, sample_weight)
         X, sample_weight = self._check_fit_data(X, sample_weight)
-        for executor in reversed(list(_EXECUTORS.values())):
+        candidates = ([e for e in reversed(list(_EXECUTORS.values())) if e.automatic] if choice == "auto"
+                      else [_EXECUTORS[choice]])
+        for executor in candidates:
             made = executor.make(self, X, sample_weight)
             if made is not None:
                 return made
+        raise ValueError(f"executor={choice!r} cannot fit {type(self).__name__} on this data: it runs "
+                         f"{_EXECUTORS[choice].runs}")
 
     def _check_fit_data(self, X, sample_weight):
         "Validate X, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."

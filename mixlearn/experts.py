@@ -303,10 +303,10 @@ class MixtureOfExperts(BaseMixture):
     def __init__(self, n_experts=2, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans", gate_l2=1e-3,
                  expert_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO, gate_max_iter=5, gate_update="irls",
                  random_state=None, warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0):
+                 learning_offset=2.0, executor="auto"):
         super().__init__(n_experts, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval)   # n_components: a read-only alias of n_experts
+                         verbose_interval=verbose_interval, executor=executor)   # n_components: a read-only alias of n_experts
         self.n_experts = n_experts
         self.gate_l2 = gate_l2
         self.expert_l2 = expert_l2

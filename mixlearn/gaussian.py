@@ -161,10 +161,10 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
                  precisions_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0):
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
-                         verbose=verbose, verbose_interval=verbose_interval)
+                         verbose=verbose, verbose_interval=verbose_interval, executor=executor)
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
         self.weights_init = weights_init

@@ -326,7 +326,8 @@ class FusedExecutor(InMemoryExecutor):
     log-densities are linear in fixed features (`_linear_features`): no (n, k) array is made. Where the family
     declines the pass (a component too far from the centre for the expansion), that iteration and every
     later one of the run take the readable path of `InMemoryExecutor`."""
-    name = "fused"
+    name, automatic = "fused", True
+    runs = "families whose log-densities are linear in fixed features (GaussianMixture), on an in-memory array"
 
     @classmethod
     def make(cls, model, X, sample_weight):

@@ -482,6 +482,7 @@ def test_fit_predict_accepts_sample_weight():
 
 EXPECTED_DEFAULTS = dict(
     n_components=1,
+    executor="auto",
     covariance_type="full",
     tol=1e-3,
     reg_covar=1e-6,

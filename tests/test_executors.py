@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from test_scaling import FAMILIES, IDS, _close, _regression_data
+import mixlearn.scaling
+from test_scaling import FAMILIES, IDS, _close, _gaussian_data, _regression_data
 
 requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None, reason="needs the dask extra")
 RTOL = 1e-10
@@ -35,6 +36,34 @@ def _same_fit(a, b, names):
     assert (a.n_iter_, a.converged_) == (b.n_iter_, b.converged_)
 
 
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+@pytest.mark.parametrize("max_iter", [0, 4])
+def test_the_block_executor_gives_the_readable_fit(make, data, names, max_iter, monkeypatch):
+    "executor='blocks' (blocks of 97 rows here) against executor='memory': the same starts, the same numbers."
+    monkeypatch.setattr(mixlearn.scaling, "BLOCK_ROWS", 97)
+    X = data()
+    w = _weights(len(X))
+    settings = dict(max_iter=max_iter, tol=0, n_init=2, init_params="random")   # distinct starts: no tie to break
+    readable = _fit(make().set_params(executor="memory", **settings), X, sample_weight=w)
+    blocked = _fit(make().set_params(executor="blocks", **settings), X, sample_weight=w)
+    assert (readable.executor_, blocked.executor_) == ("memory", "blocks")
+    _same_fit(blocked, readable, names)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("max_iter", [0, 6])
+def test_the_fused_executor_gives_the_readable_fit(covariance_type, max_iter):
+    from mixlearn import GaussianMixture
+    X = _gaussian_data()
+    w = _weights(len(X))
+    settings = dict(covariance_type=covariance_type, max_iter=max_iter, tol=0, n_init=2, init_params="random",
+                    random_state=0)
+    readable = _fit(GaussianMixture(3, executor="memory", **settings), X, sample_weight=w)
+    fused = _fit(GaussianMixture(3, executor="fused", **settings), X, sample_weight=w)
+    assert (readable.executor_, fused.executor_) == ("memory", "fused")
+    _same_fit(fused, readable, ("means_", "covariances_"))
+
+
 @requires_dask
 @pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
 @pytest.mark.parametrize("max_iter", [0, 4])
@@ -43,7 +72,7 @@ def test_a_dask_fit_is_the_in_memory_fit(make, data, names, max_iter):
     import dask.array as da
     X = data()
     w = _weights(len(X))
-    settings = dict(max_iter=max_iter, tol=0, n_init=2)
+    settings = dict(max_iter=max_iter, tol=0, n_init=2, init_params="random")   # distinct starts: no tie to break
     in_memory = _fit(make().set_params(**settings), X, sample_weight=w)
     on_dask = _fit(make().set_params(**settings), da.from_array(X, chunks=X.shape), sample_weight=w)
     assert in_memory.executor_ in ("memory", "fused") and on_dask.executor_ == "dask"
@@ -85,6 +114,28 @@ def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks):
         on_dask = _fit(warm(), da.from_array(X, chunks=(chunks, 2)), da.from_array(y, chunks=chunks), sample_weight=w)
     assert on_dask.executor_ == "dask"
     _same_fit(on_dask, in_memory, names)
+
+
+@pytest.mark.parametrize("model, executor, match", [
+    ("bernoulli", "fused", "executor='fused' cannot fit BernoulliMixture on this data: it runs families whose"),
+    ("gaussian", "dask", "executor='dask' cannot fit GaussianMixture on this data: it runs a dask.array.Array"),
+    ("gaussian", "online", "it runs stepwise EM through partial_fit, not fit"),
+    ("gaussian", "gpu", r"executor must be 'auto' or one of \['blocks', 'dask', 'fused', 'memory', 'online'\]; got 'gpu'"),
+])
+def test_an_executor_that_cannot_run_the_fit_is_a_clear_error(model, executor, match):
+    from mixlearn import BernoulliMixture, GaussianMixture
+    X = (_gaussian_data() > 0).astype(float)
+    estimator = (BernoulliMixture if model == "bernoulli" else GaussianMixture)(2, executor=executor)
+    with pytest.raises(ValueError, match=match):
+        estimator.fit(X)
+
+
+@requires_dask
+def test_an_in_memory_executor_refuses_a_dask_array():
+    import dask.array as da
+    from mixlearn import GaussianMixture
+    with pytest.raises(ValueError, match="executor='memory' cannot fit a Array: only executor='dask'"):
+        GaussianMixture(2, executor="memory").fit(da.from_array(_gaussian_data(), chunks=(100, 3)))
 
 
 def test_every_fit_says_which_executor_ran():
