@@ -147,6 +147,7 @@ def check_real(name, value, minimum, strict=False):
         raise ValueError(f"{name} must be a finite number {bound}; got {value}")
     return float(value)
 
+# %% ../nbs/01_em.ipynb #c329392f
 def check_init_array(name, value, shape):
     "A user-given initial parameter (`weights_init`, `means_init`, ...) as a finite float array of `shape`."
     array = np.asarray(value)
@@ -224,6 +225,172 @@ def initial_responsibilities(X, n_components, init_params, rng, out=None):
     else:
         raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
     return resp
+
+# %% ../nbs/01_em.ipynb #2522754d
+class _ParametersAPI:
+    """Part 1 of the engine: the constructor and scikit-learn's parameters API (no scikit-learn needed)."""
+
+    def __init__(self, n_components, *, tol, max_iter, n_init, init_params, random_state,
+                 warm_start, verbose, verbose_interval, executor="auto"):
+        if not isinstance(getattr(type(self), "n_components", None), property):
+            self.n_components = n_components     # a family may derive it instead (a read-only property)
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.executor = executor                 # "auto", or the name of a registered executor
+
+    @classmethod
+    def _get_param_names(cls):
+        signature = inspect.signature(cls.__init__)
+        return sorted(p.name for p in signature.parameters.values()
+                      if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+
+    def get_params(self, deep=True):
+        "The constructor's parameters as a dict (`deep` is accepted for scikit-learn compatibility)."
+        return {name: getattr(self, name) for name in self._get_param_names()}
+
+    def set_params(self, **params):
+        "Set constructor parameters by name; returns self."
+        valid = self._get_param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; "
+                                 f"valid parameters are {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = []
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            default = defaults.get(name, inspect.Parameter.empty)
+            same = value is default or (isinstance(value, (int, float, str, bool, type(None)))
+                                        and type(value) is type(default) and value == default)
+            if not same:
+                text = repr(value)
+                changed.append(f"{name}={text if len(text) < 60 else '...'}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        "Tags for scikit-learn >= 1.6 utilities (only called when scikit-learn is installed)."
+        from sklearn.utils import Tags, TargetTags
+        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+
+# %% ../nbs/01_em.ipynb #435fd966
+class _Validation:
+    """Part 2 of the engine: validation of the data, the hyperparameters and a warm start, at `fit`."""
+
+    def _check_common_parameters(self, X):
+        check_integer("n_components", self.n_components, 1)
+        if self.n_components > X.shape[0]:
+            raise ValueError(f"n_components={self.n_components} must be <= n_samples={X.shape[0]}")
+        check_real("tol", self.tol, 0.0)
+        check_integer("max_iter", self.max_iter, 0)
+        check_integer("n_init", self.n_init, 1)
+        check_integer("verbose", self.verbose, 0)
+        check_integer("verbose_interval", self.verbose_interval, 1)
+        if not isinstance(self.init_params, str) or self.init_params not in INIT_PARAMS:
+            raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be True or False; got {self.warm_start!r}")
+
+    def _check_parameters(self, X):
+        "Family-specific hyperparameter checks (override)."
+
+    def _validate_data(self, X):
+        "Family-specific data checks (override); returns X."
+        return X
+
+    def _check_X(self, X, reset):
+        if reset:
+            X = check_array(X)
+        else:
+            self._check_is_fitted()
+            X = check_array(X, n_features=self.n_features_in_)
+        return self._validate_data(X)
+
+    def _check_is_fitted(self):
+        if not hasattr(self, "n_features_in_") or not hasattr(self, self._parameter_names[0]):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; "
+                                 "call fit(X) before using this method.")
+
+    def _check_fit_data(self, X, sample_weight):
+        "Validate X, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
+        X = self._check_X(X, reset=True)
+        self._check_common_parameters(X)
+        self._check_parameters(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        self._check_warm_start(X.shape[1])
+        self.n_features_in_ = X.shape[1]
+        return X, sample_weight
+
+    def _warm(self):
+        "True when this fit continues from the fitted parameters (`warm_start` on a fitted model)."
+        return bool(self.warm_start) and hasattr(self, "converged_")
+
+    def _check_warm_start(self, n_features):
+        if self._warm() and n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but this warm-started model was fitted with "
+                             f"{self.n_features_in_} features; set warm_start=False to start afresh")
+        if self._warm() and self.n_components != len(self.weights_):
+            raise ValueError(f"n_components={self.n_components}, but this warm-started model has "
+                             f"{len(self.weights_)} components; set warm_start=False to start afresh")
+
+# %% ../nbs/01_em.ipynb #fc50a59b
+class _EMSteps:
+    """Part 3 of the engine: the pieces of EM that every family shares, and the family hooks they call."""
+
+    def _initialize(self, X, resp):
+        "First parameters from starting responsibilities: by default one M-step."
+        self._m_step(X, resp)
+
+    def _needs_initial_responsibilities(self):
+        "False when user-given initial parameters make the starting responsibilities unnecessary."
+        return True
+
+    def _weighted_log_prob(self, X, out=None):
+        "log pi_k + log p(x_i | theta_k), shape (n, k)."
+        out = self._log_prob(X, out=out)
+        with np.errstate(divide="ignore"):
+            out += np.log(self.weights_)
+        return out
+
+    def _e_step(self, X, out=None):
+        """Responsibilities gamma (n, k) and log p(x_i) (n,), by the in-place log-softmax."""
+        weighted = self._weighted_log_prob(X, out=out)
+        log_prob_norm = log_softmax_responsibilities(weighted)
+        return log_prob_norm, weighted
+
+    def _objective(self, log_likelihood, weight, terms):
+        """The bound EM maximises at the current parameters, from sums over rows (@eq-objective-sums):
+        sum_i w_i log p(x_i) / sum_i w_i. `terms`: the family's `_block_bound_terms`, summed. A family
+        with a prior adds it here (MAP-EM), once, whichever executor computed the sums."""
+        return log_likelihood / weight
+
+    def _bound_after_m_step(self, bound):
+        """The bound recorded for this iteration, called right after the M-step. EM keeps the E-step's
+        value; a variational family returns its ELBO at the updated parameters instead (scikit-learn's
+        BayesianGaussianMixture does the same)."""
+        return bound
+
+    def _check_bound(self, bound, n_iter):
+        "A bound of -inf (or NaN) means some row has zero density under every component: stop with a clear error."
+        if not np.isfinite(bound):
+            raise ValueError(f"{type(self).__name__}: the bound is {bound} at iteration {n_iter}: some "
+                             "samples of X have zero density under every component. Rescale X.")
+
+    def _get_parameters(self):
+        return {name: np.copy(getattr(self, name)) for name in self._parameter_names}
+
+    def _set_parameters(self, params):
+        for name, value in params.items():
+            setattr(self, name, value)
 
 # %% ../nbs/01_em.ipynb #4f64b05a
 class _LazyBuffer:
@@ -316,196 +483,9 @@ class InMemoryExecutor:
 
 register_executor(InMemoryExecutor)
 
-# %% ../nbs/01_em.ipynb #5cd9cb27
-class BaseMixture:
-    """The EM engine shared by every mixture family.
-
-    A family subclasses it and supplies:
-    - `_log_prob(X, out=None) -> (n, k)`: log p(x_i | theta_k);
-    - `_m_step(X, resp)`: new parameters from responsibilities (already times `sample_weight`);
-    - `_n_parameters() -> int`; `_sample(n_samples, rng) -> (X, labels)`;
-    - `_check_parameters(X)` (hyperparameters) and `_validate_data(X)` (data checks), optional;
-    - `_initialize(X, resp)`: first parameters from starting responsibilities (default `_m_step`);
-    - `_objective(log_likelihood, weight, terms)`: the bound from sums over rows (default: the mean
-      log-likelihood), and `_bound_after_m_step(bound)` for a variational family, optional;
-    - `_parameter_names`: the fitted attributes that make up the parameters (for restarts).
-    The iterations of a fit are run by an executor (`InMemoryExecutor` here; later chapters register others)."""
-
-    _parameter_names = ("weights_",)
-
-    def __init__(self, n_components, *, tol, max_iter, n_init, init_params, random_state,
-                 warm_start, verbose, verbose_interval, executor="auto"):
-        if not isinstance(getattr(type(self), "n_components", None), property):
-            self.n_components = n_components     # a family may derive it instead (a read-only property)
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
-        self.executor = executor                 # "auto", or the name of a registered executor
-
-    # ---- 1. the parameters API (scikit-learn's contract, without depending on scikit-learn) ----
-    @classmethod
-    def _get_param_names(cls):
-        signature = inspect.signature(cls.__init__)
-        return sorted(p.name for p in signature.parameters.values()
-                      if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-
-    def get_params(self, deep=True):
-        "The constructor's parameters as a dict (`deep` is accepted for scikit-learn compatibility)."
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params):
-        "Set constructor parameters by name; returns self."
-        valid = self._get_param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; "
-                                 f"valid parameters are {valid}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
-        changed = []
-        for name in self._get_param_names():
-            value = getattr(self, name)
-            default = defaults.get(name, inspect.Parameter.empty)
-            same = value is default or (isinstance(value, (int, float, str, bool, type(None)))
-                                        and type(value) is type(default) and value == default)
-            if not same:
-                text = repr(value)
-                changed.append(f"{name}={text if len(text) < 60 else '...'}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self):
-        "Tags for scikit-learn >= 1.6 utilities (only called when scikit-learn is installed)."
-        from sklearn.utils import Tags, TargetTags
-        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
-
-    # ---- 2. validation ----
-    def _check_common_parameters(self, X):
-        check_integer("n_components", self.n_components, 1)
-        if self.n_components > X.shape[0]:
-            raise ValueError(f"n_components={self.n_components} must be <= n_samples={X.shape[0]}")
-        check_real("tol", self.tol, 0.0)
-        check_integer("max_iter", self.max_iter, 0)
-        check_integer("n_init", self.n_init, 1)
-        check_integer("verbose", self.verbose, 0)
-        check_integer("verbose_interval", self.verbose_interval, 1)
-        if not isinstance(self.init_params, str) or self.init_params not in INIT_PARAMS:
-            raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {self.init_params!r}")
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be True or False; got {self.warm_start!r}")
-
-    def _check_parameters(self, X):
-        "Family-specific hyperparameter checks (override)."
-
-    def _validate_data(self, X):
-        "Family-specific data checks (override); returns X."
-        return X
-
-    def _check_X(self, X, reset):
-        if reset:
-            X = check_array(X)
-        else:
-            self._check_is_fitted()
-            X = check_array(X, n_features=self.n_features_in_)
-        return self._validate_data(X)
-
-    def _check_is_fitted(self):
-        if not hasattr(self, "n_features_in_") or not hasattr(self, self._parameter_names[0]):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; "
-                                 "call fit(X) before using this method.")
-
-    # ---- 3. the pieces of EM that every family shares ----
-    def _initialize(self, X, resp):
-        "First parameters from starting responsibilities: by default one M-step."
-        self._m_step(X, resp)
-
-    def _needs_initial_responsibilities(self):
-        "False when user-given initial parameters make the starting responsibilities unnecessary."
-        return True
-
-    def _weighted_log_prob(self, X, out=None):
-        "log pi_k + log p(x_i | theta_k), shape (n, k)."
-        out = self._log_prob(X, out=out)
-        with np.errstate(divide="ignore"):
-            out += np.log(self.weights_)
-        return out
-
-    def _e_step(self, X, out=None):
-        """Responsibilities gamma (n, k) and log p(x_i) (n,), by the in-place log-softmax."""
-        weighted = self._weighted_log_prob(X, out=out)
-        log_prob_norm = log_softmax_responsibilities(weighted)
-        return log_prob_norm, weighted
-
-    def _objective(self, log_likelihood, weight, terms):
-        """The bound EM maximises at the current parameters, from sums over rows (@eq-objective-sums):
-        sum_i w_i log p(x_i) / sum_i w_i. `terms`: the family's `_block_bound_terms`, summed. A family
-        with a prior adds it here (MAP-EM), once, whichever executor computed the sums."""
-        return log_likelihood / weight
-
-    def _bound_after_m_step(self, bound):
-        """The bound recorded for this iteration, called right after the M-step. EM keeps the E-step's
-        value; a variational family returns its ELBO at the updated parameters instead (scikit-learn's
-        BayesianGaussianMixture does the same)."""
-        return bound
-
-    # statistics for blocks of rows, streams and Dask (chapter 09): a family that can compute its
-    # M-step from sums over rows supplies the last two; the first two fix what must not vary by block
-    _statistics_constant_keys = ()
-
-    def _begin_statistics(self, mean):
-        "Before a pass over blocks: fix what the statistics of every block share (e.g. a centre)."
-
-    def _end_statistics(self):
-        "After a pass over blocks: forget what `_begin_statistics` fixed."
-
-    def _block_statistics(self, X, resp):
-        "Additive sums over the rows of X weighted by `resp` (n, k): a dict of arrays."
-        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
-
-    def _m_step_from_statistics(self, statistics):
-        "The M-step from statistics summed over blocks."
-        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
-
-    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
-        "Further sums over a block's rows that `_objective` needs (from unweighted `resp`): a dict, empty by default."
-        return {}
-
-    def _prepare_dask(self, X, sample_weight):
-        "Before a fit on a Dask array: anything the family needs from all of X (its default priors, say)."
-
-    def _get_parameters(self):
-        return {name: np.copy(getattr(self, name)) for name in self._parameter_names}
-
-    def _set_parameters(self, params):
-        for name, value in params.items():
-            setattr(self, name, value)
-
-    # ---- 4. fitting ----
-    def _check_bound(self, bound, n_iter):
-        "A bound of -inf (or NaN) means some row has zero density under every component: stop with a clear error."
-        if not np.isfinite(bound):
-            raise ValueError(f"{type(self).__name__}: the bound is {bound} at iteration {n_iter}: some "
-                             "samples of X have zero density under every component. Rescale X.")
-
-    # the fused pass (chapter 08): on by default for families that define `_linear_features`
-    _use_fused_pass = True
-
-    def _linear_features(self, X, sample_weight):
-        """(q, write_features) if log pi_k + log p(x | theta_k) = theta_k . phi(x) + h(x) with q fixed features
-        phi(x) (write_features(X_block, out) fills out (q, rows)); None (the default) if not. A family that
-        returns a form also supplies `_linear_coefficients()` -> (theta (k, q), exact) or None (exact: None
-        or the `exact` logits of `LinearEStep`), `_linear_row_constant()`
-        -> sum_i w_i h(x_i), and `_linear_m_step(S, X, sample_weight, log_normaliser)`, the M-step from
-        S = sum_i w_i r_ik phi(x_i) (True, or False to decline; log_normaliser holds
-        log sum_k exp(theta_k . phi(x_i)) of the pass)."""
-        return None
+# %% ../nbs/01_em.ipynb #0c13b64e
+class _Fitting:
+    """Part 4 of the engine: `fit`, `partial_fit`, and the choice of the executor that runs the iterations."""
 
     def fit(self, X, y=None, sample_weight=None):
         """Estimate the parameters by EM; the best of `n_init` restarts is kept. Returns self.
@@ -538,11 +518,6 @@ class BaseMixture:
             executor.close()
         self.executor_ = executor.name
 
-    @staticmethod
-    def _taken_as_is(X):
-        "True when a registered executor takes X as it is (a Dask array): X is then not an in-memory array."
-        return any(executor.accepts(X) for executor in _EXECUTORS.values())
-
     def _make_executor(self, X, sample_weight):
         """The executor of this fit. `executor="auto"`: the one that takes X as it is (a Dask array), else,
         for validated in-memory data, the most recently registered automatic one that applies (the readable
@@ -566,27 +541,9 @@ class BaseMixture:
         raise ValueError(f"executor={choice!r} cannot fit {type(self).__name__} on this data: it runs "
                          f"{_EXECUTORS[choice].runs}")
 
-    def _check_fit_data(self, X, sample_weight):
-        "Validate X, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
-        X = self._check_X(X, reset=True)
-        self._check_common_parameters(X)
-        self._check_parameters(X)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        self._check_warm_start(X.shape[1])
-        self.n_features_in_ = X.shape[1]
-        return X, sample_weight
-
-    def _warm(self):
-        "True when this fit continues from the fitted parameters (`warm_start` on a fitted model)."
-        return bool(self.warm_start) and hasattr(self, "converged_")
-
-    def _check_warm_start(self, n_features):
-        if self._warm() and n_features != self.n_features_in_:
-            raise ValueError(f"X has {n_features} features, but this warm-started model was fitted with "
-                             f"{self.n_features_in_} features; set warm_start=False to start afresh")
-        if self._warm() and self.n_components != len(self.weights_):
-            raise ValueError(f"n_components={self.n_components}, but this warm-started model has "
-                             f"{len(self.weights_)} components; set warm_start=False to start afresh")
+# %% ../nbs/01_em.ipynb #dd27f6fe
+class _Loop:
+    """Part 4 of the engine, continued: the one loop of EM, for every family and every executor."""
 
     def _fit_starts(self, executor):
         """The loop: `n_init` runs of EM (one, from the fitted parameters, on a warm start), every
@@ -642,7 +599,57 @@ class BaseMixture:
         self.lower_bound_ = best_bound
         self.lower_bounds_ = best_bounds
 
-    # ---- 5. using a fitted model ----
+# %% ../nbs/01_em.ipynb #20e56ed4
+class _ExecutorHooks:
+    """The family hooks that the executors of chapters 08 and 09 call; a family without them runs in memory."""
+
+    @staticmethod
+    def _taken_as_is(X):
+        "True when a registered executor takes X as it is (a Dask array): X is then not an in-memory array."
+        return any(executor.accepts(X) for executor in _EXECUTORS.values())
+
+    # statistics for blocks of rows, streams and Dask (chapter 09): a family that can compute its
+    # M-step from sums over rows supplies the last two; the first two fix what must not vary by block
+    _statistics_constant_keys = ()
+
+    def _begin_statistics(self, mean):
+        "Before a pass over blocks: fix what the statistics of every block share (e.g. a centre)."
+
+    def _end_statistics(self):
+        "After a pass over blocks: forget what `_begin_statistics` fixed."
+
+    def _block_statistics(self, X, resp):
+        "Additive sums over the rows of X weighted by `resp` (n, k): a dict of arrays."
+        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
+
+    def _m_step_from_statistics(self, statistics):
+        "The M-step from statistics summed over blocks."
+        raise NotImplementedError(f"{type(self).__name__} cannot be fitted block by block yet")
+
+    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
+        "Further sums over a block's rows that `_objective` needs (from unweighted `resp`): a dict, empty by default."
+        return {}
+
+    def _prepare_dask(self, X, sample_weight):
+        "Before a fit on a Dask array: anything the family needs from all of X (its default priors, say)."
+
+    # the fused pass (chapter 08): on by default for families that define `_linear_features`
+    _use_fused_pass = True
+
+    def _linear_features(self, X, sample_weight):
+        """(q, write_features) if log pi_k + log p(x | theta_k) = theta_k . phi(x) + h(x) with q fixed features
+        phi(x) (write_features(X_block, out) fills out (q, rows)); None (the default) if not. A family that
+        returns a form also supplies `_linear_coefficients()` -> (theta (k, q), exact) or None (exact: None
+        or the `exact` logits of `LinearEStep`), `_linear_row_constant()`
+        -> sum_i w_i h(x_i), and `_linear_m_step(S, X, sample_weight, log_normaliser)`, the M-step from
+        S = sum_i w_i r_ik phi(x_i) (True, or False to decline; log_normaliser holds
+        log sum_k exp(theta_k . phi(x_i)) of the pass)."""
+        return None
+
+# %% ../nbs/01_em.ipynb #89c4ccee
+class _Scoring:
+    """Part 5 of the engine: using a fitted model, scores and criteria."""
+
     def score_samples(self, X):
         "log p(x_i) under the fitted mixture, shape (n,)."
         X = self._check_X(X, reset=False)
@@ -699,3 +706,21 @@ class BaseMixture:
         resp = np.exp(log_resp)
         entropy = -np.sum(resp * log_resp, where=resp > 0)      # 0 log 0 = 0
         return -2.0 * log_likelihood + self._n_parameters() * np.log(n) + 2.0 * entropy
+
+# %% ../nbs/01_em.ipynb #6a914051
+class BaseMixture(_ParametersAPI, _Validation, _EMSteps, _Fitting, _Loop, _ExecutorHooks,
+                  _Scoring):
+    """The EM engine shared by every mixture family.
+
+    A family subclasses it and supplies:
+    - `_log_prob(X, out=None) -> (n, k)`: log p(x_i | theta_k);
+    - `_m_step(X, resp)`: new parameters from responsibilities (already times `sample_weight`);
+    - `_n_parameters() -> int`; `_sample(n_samples, rng) -> (X, labels)`;
+    - `_check_parameters(X)` (hyperparameters) and `_validate_data(X)` (data checks), optional;
+    - `_initialize(X, resp)`: first parameters from starting responsibilities (default `_m_step`);
+    - `_objective(log_likelihood, weight, terms)`: the bound from sums over rows (default: the mean
+      log-likelihood), and `_bound_after_m_step(bound)` for a variational family, optional;
+    - `_parameter_names`: the fitted attributes that make up the parameters (for restarts).
+    The iterations of a fit are run by an executor (`InMemoryExecutor` here; later chapters register others)."""
+
+    _parameter_names = ("weights_",)

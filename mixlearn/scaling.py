@@ -113,7 +113,7 @@ def _check_learning_rate(model):
                          f"(t + t0) ** -kappa with 0.5 < kappa <= 1); got {model.learning_decay}")
     check_real("learning_offset", model.learning_offset, 0.0)
 
-
+# %% ../nbs/09_scaling.ipynb #392d4889
 def partial_fit(self, X, y=None, sample_weight=None):
     """One step of stepwise (online) EM on the block of rows X (Cappé & Moulines 2009; Liang & Klein 2009).
 
