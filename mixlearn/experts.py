@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['BLOCK_ROWS', 'MIN_VARIANCE_RATIO', 'GATE_UPDATES', 'add_intercept', 'gate_log_prob', 'expert_log_prob',
-           'expert_m_step', 'gate_objective', 'gate_gradient_hessian', 'gate_m_step', 'check_target',
-           'experts_statistics', 'experts_parameters', 'top_k_gate', 'MixtureOfExperts', 'importance_and_load',
-           'coefficient_of_variation']
+           'expert_m_step', 'gate_objective', 'gate_gradient_hessian', 'gate_m_step', 'predictive_mean',
+           'predictive_variance', 'predictive_quantiles', 'check_target', 'experts_statistics', 'experts_parameters',
+           'top_k_gate', 'MixtureOfExperts', 'importance_and_load', 'coefficient_of_variation']
 
 # %% ../nbs/07_experts.ipynb #8c0cb477
 import numpy as np
@@ -160,6 +160,37 @@ def gate_m_step(X1, resp, gate_params, l2=0.0, max_iter=5, tol=1e-10):
             break                                                     # no step raised J: stay
     return params
 
+# %% ../nbs/07_experts.ipynb #7357ac38
+def predictive_mean(gates, means):
+    """E[y | x] = sum_k g_k(x) m_k(x) (@eq-predictive-mean). gates: (n, k) gate probabilities; means: (n, k)
+    each expert's mean m_k(x_i) = x~_i w_k. Returns (n,)."""
+    return np.einsum("ik,ik->i", gates, means)
+
+
+def predictive_variance(gates, means, variance):
+    """Var[y | x] = sum_k g_k(x) (sigma_k^2 + (m_k(x) - E[y | x])^2) (@eq-predictive-variance). gates, means:
+    (n, k); variance: sigma_k^2 (k,). Returns (n,)."""
+    mean = np.einsum("ik,ik->i", gates, means)
+    return np.einsum("ik,ik->i", gates, variance + (means - mean[:, None]) ** 2)
+
+
+def predictive_quantiles(gates, means, variance, quantiles):
+    """Quantiles of the mixture p(y | x), shape (n, len(quantiles)): bisection on its CDF
+    F(y | x) = sum_k g_k(x) Phi((y - m_k(x)) / sigma_k) (@eq-mixture-cdf), 100 halvings of a bracket that
+    holds every expert's mean +- 40 sigma (to float64 resolution). gates, means: (n, k); variance: (k,);
+    quantiles: (q,) numbers strictly between 0 and 1 (not checked here)."""
+    q = quantiles
+    gates, means = gates[:, None, :], means[:, None, :]                    # (n, 1, k)
+    std = np.sqrt(variance)
+    low = np.repeat((means - 40 * std).min(axis=2), len(q), axis=1)         # (n, q): F(low) < q
+    high = np.repeat((means + 40 * std).max(axis=2), len(q), axis=1)        # F(high) > q
+    for _ in range(100):
+        middle = 0.5 * (low + high)
+        below = np.sum(gates * ndtr((middle[:, :, None] - means) / std), axis=2) < q
+        low = np.where(below, middle, low)
+        high = np.where(below, high, middle)
+    return 0.5 * (low + high)
+
 # %% ../nbs/07_experts.ipynb #4fb82e6d
 MIN_VARIANCE_RATIO = 1e-4
 
@@ -192,7 +223,7 @@ def check_target(y, n_samples):
                          f"{np.abs(target).max():.3g}. Rescale y.")
     return target
 
-# %% ../nbs/07_experts.ipynb #0f34f3e4
+# %% ../nbs/07_experts.ipynb #993f0722
 GATE_UPDATES = ("irls", "newton", "bound")
 
 
@@ -223,7 +254,7 @@ def experts_statistics(X1, y, resp, gate_params):
             "newton_linear": gradient.ravel() + curvature @ centred.ravel(),
             "bound_linear": gradient + 0.5 * scatter @ centred, "gate_mass": gate_mass}
 
-
+# %% ../nbs/07_experts.ipynb #f9702d91
 def experts_parameters(statistics, expert_l2=0.0, gate_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO,
                        gate_update="newton"):
     """The M-step from `experts_statistics` (summed over blocks): the experts' ridge least squares and
@@ -278,43 +309,9 @@ def top_k_gate(gates, k):
         np.put_along_axis(sparse, dropped, 0.0, axis=-1)
     return sparse / sparse.sum(axis=-1, keepdims=True)
 
-# %% ../nbs/07_experts.ipynb #d13f2149
-class MixtureOfExperts(BaseMixture):
-    """Soft-gated mixture of linear-Gaussian experts (Jacobs et al. 1991; Jordan & Jacobs 1994) fitted
-    by EM on the engine: p(y | x) = sum_k g_k(x) N(y | x w_k + c_k, sigma_k^2), g(x) = softmax(x V + b).
-
-    The expert M-step is weighted least squares (ridge `expert_l2` on the slopes), with variances at
-    least `min_variance_ratio` times the variance of y; the gate M-step is at most `gate_max_iter`
-    guarded Newton (IRLS) steps on a multinomial logistic regression with the responsibilities as
-    soft labels (ridge `gate_l2` on the slopes). EM never decreases the penalised log-likelihood,
-    recorded per sample in `lower_bounds_`. After `fit`: `gate_coef_` (d, k), `gate_intercept_` (k,),
-    `expert_coef_` (k, d), `expert_intercept_` (k,), `expert_variance_` (k,), `weights_` (k,) (the
-    mean gate probabilities on the training rows), `converged_`, `n_iter_`, `lower_bound_`,
-    `lower_bounds_`, `n_features_in_`. `init_params` (the engine's four) start EM from the rows
-    [X, 1, y] (k-means on the joint rows by default: standardise X and y if their scales differ wildly).
-    `gate_update`: "irls" (guarded Newton steps in `fit`), or one step from sums over rows (@eq-gate-sums),
-    "newton" or "bound" (Böhning's: never lowers the bound, slower). `partial_fit(X, y)` (stepwise EM with
-    `learning_decay`, `learning_offset`) and `fit` on Dask arrays X, y (chapter 09) take the step from
-    sums ("bound" if chosen, else "newton")."""
-
-    _parameter_names = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_",
-                        "expert_variance_", "weights_")
-
-    def __init__(self, n_experts=2, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans", gate_l2=1e-3,
-                 expert_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO, gate_max_iter=5, gate_update="irls",
-                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0, executor="auto"):
-        super().__init__(n_experts, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
-                         random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval, executor=executor)   # n_components: a read-only alias of n_experts
-        self.n_experts = n_experts
-        self.gate_l2 = gate_l2
-        self.expert_l2 = expert_l2
-        self.min_variance_ratio = min_variance_ratio
-        self.gate_max_iter = gate_max_iter
-        self.gate_update = gate_update
-        self.learning_decay = learning_decay
-        self.learning_offset = learning_offset
+# %% ../nbs/07_experts.ipynb #d4f681d9
+class _ExpertsParameters:
+    "The parameters of MixtureOfExperts: checks, V and W as the maths uses them, penalty, objective and count."
 
     @property
     def n_components(self):
@@ -327,7 +324,46 @@ class MixtureOfExperts(BaseMixture):
         return Tags(estimator_type="regressor", target_tags=TargetTags(required=True),
                     regressor_tags=RegressorTags())
 
-    # ---- data: the engine sees the stacked rows Z = [X, 1, y] ----
+    def _check_parameters(self, Z):
+        check_real("gate_l2", self.gate_l2, 0.0)
+        check_real("expert_l2", self.expert_l2, 0.0)
+        check_real("min_variance_ratio", self.min_variance_ratio, 0.0)
+        if self.min_variance_ratio <= 0:
+            raise ValueError(f"min_variance_ratio must be > 0 (a variance of 0 makes the density infinite); "
+                             f"got {self.min_variance_ratio}")
+        check_integer("gate_max_iter", self.gate_max_iter, 1)
+        if self.gate_update not in GATE_UPDATES:
+            raise ValueError(f"gate_update must be one of {GATE_UPDATES}; got {self.gate_update!r}")
+
+    @property
+    def _gate_params(self):
+        "V: (d + 1, k), the gate's slopes over its intercepts."
+        return np.vstack([self.gate_coef_, self.gate_intercept_])
+
+    @property
+    def _expert_params(self):
+        "W: (k, d + 1), each expert's slopes then its intercept."
+        return np.column_stack([self.expert_coef_, self.expert_intercept_])
+
+    def _penalty(self):
+        "The ridge terms of @eq-penalised."
+        gate = 0.5 * self.gate_l2 * np.sum(self.gate_coef_ ** 2)
+        experts = 0.5 * self.expert_l2 * np.sum(np.sum(self.expert_coef_ ** 2, axis=1) / self.expert_variance_)
+        return gate + experts
+
+    def _objective(self, log_likelihood, weight, terms):
+        "The penalised log-likelihood per unit weight (@eq-penalised), at the parameters of this E-step."
+        return (log_likelihood - self._penalty()) / weight
+
+    def _n_parameters(self):
+        "(k - 1)(d + 1) gate parameters (the softmax fixes one column), k(d + 1) expert coefficients, k variances."
+        k, d = self.expert_coef_.shape
+        return int((k - 1) * (d + 1) + k * (d + 1) + k)
+
+# %% ../nbs/07_experts.ipynb #fb15b817
+class _ExpertsRows:
+    "Validation of (X, y) and the stacked rows Z = [X, 1, y] the engine works on."
+
     def _stack(self, X, y, reset):
         "Validate X (n, d) and y (n,); return Z = [X, 1, y] (n, d + 2), column-ordered: X1 = Z[:, :-1], y = Z[:, -1]."
         if not reset:
@@ -354,35 +390,28 @@ class MixtureOfExperts(BaseMixture):
         self._check_is_fitted()
         return add_intercept(check_array(X, "X", n_features=self.n_features_in_))
 
-    def _check_parameters(self, Z):
-        check_real("gate_l2", self.gate_l2, 0.0)
-        check_real("expert_l2", self.expert_l2, 0.0)
-        check_real("min_variance_ratio", self.min_variance_ratio, 0.0)
-        if self.min_variance_ratio <= 0:
-            raise ValueError(f"min_variance_ratio must be > 0 (a variance of 0 makes the density infinite); "
-                             f"got {self.min_variance_ratio}")
-        check_integer("gate_max_iter", self.gate_max_iter, 1)
-        if self.gate_update not in GATE_UPDATES:
-            raise ValueError(f"gate_update must be one of {GATE_UPDATES}; got {self.gate_update!r}")
+    def _on_stacked_rows(self, d, fitted, work):
+        """Run `work()`, the engine on the stacked rows Z = [X, 1, y], with `n_features_in_` = d + 2 while it
+        runs if the model is `fitted` (the engine compares it with the columns of Z); d afterwards, or the
+        previous value if `work` raises. Returns self."""
+        previous = getattr(self, "n_features_in_", None)
+        if fitted:
+            self.n_features_in_ = d + 2
+        try:
+            work()
+        except BaseException:
+            if previous is None:
+                self.__dict__.pop("n_features_in_", None)
+            else:
+                self.n_features_in_ = previous
+            raise
+        self.n_features_in_ = d
+        return self
 
-    # ---- the parameters as the maths uses them ----
-    @property
-    def _gate_params(self):
-        "V: (d + 1, k), the gate's slopes over its intercepts."
-        return np.vstack([self.gate_coef_, self.gate_intercept_])
+# %% ../nbs/07_experts.ipynb #1e9d091a
+class _ExpertsFitting:
+    "fit(X, y) and the engine's hooks: the start, the E-step's terms and the M-step."
 
-    @property
-    def _expert_params(self):
-        "W: (k, d + 1), each expert's slopes then its intercept."
-        return np.column_stack([self.expert_coef_, self.expert_intercept_])
-
-    def _penalty(self):
-        "The ridge terms of @eq-penalised."
-        gate = 0.5 * self.gate_l2 * np.sum(self.gate_coef_ ** 2)
-        experts = 0.5 * self.expert_l2 * np.sum(np.sum(self.expert_coef_ ** 2, axis=1) / self.expert_variance_)
-        return gate + experts
-
-    # ---- fitting: the engine's loop with the hooks below ----
     def fit(self, X, y, sample_weight=None):
         """Estimate the gate and the experts by EM; the best of `n_init` restarts is kept. Returns self.
 
@@ -403,24 +432,6 @@ class MixtureOfExperts(BaseMixture):
             raise ValueError(f"n_experts={self.n_experts}, but this warm-started model has "
                              f"{len(self.weights_)} experts; set warm_start=False to start afresh")
         return self._on_stacked_rows(d, warm, lambda: self._fit(Z, sample_weight))
-
-    def _on_stacked_rows(self, d, fitted, work):
-        """Run `work()`, the engine on the stacked rows Z = [X, 1, y], with `n_features_in_` = d + 2 while it
-        runs if the model is `fitted` (the engine compares it with the columns of Z); d afterwards, or the
-        previous value if `work` raises. Returns self."""
-        previous = getattr(self, "n_features_in_", None)
-        if fitted:
-            self.n_features_in_ = d + 2
-        try:
-            work()
-        except BaseException:
-            if previous is None:
-                self.__dict__.pop("n_features_in_", None)
-            else:
-                self.n_features_in_ = previous
-            raise
-        self.n_features_in_ = d
-        return self
 
     def fit_predict(self, X, y, sample_weight=None):
         "Fit, then return the predictive mean at X, shape (n,) (a regressor's fit-then-predict)."
@@ -456,7 +467,10 @@ class MixtureOfExperts(BaseMixture):
         self.gate_coef_, self.gate_intercept_ = gate[:-1], gate[-1]
         self.weights_ = np.average(np.exp(gate_log_prob(X1, gate)), axis=0, weights=weights)
 
-    # ---- blocks of rows, partial_fit and Dask (chapter 09) ----
+# %% ../nbs/07_experts.ipynb #b2ca2d87
+class _ExpertsBlocks:
+    "The M-step from sums over blocks of rows (@eq-gate-sums), partial_fit and Dask (chapter 09)."
+
     def _block_statistics(self, Z, resp):
         "`experts_statistics` of a block of rows Z = [X, 1, y] at the current gate: they add across blocks."
         return experts_statistics(Z[:, :-1], Z[:, -1], resp, self._gate_params)
@@ -492,16 +506,10 @@ class MixtureOfExperts(BaseMixture):
         warm = self.warm_start and hasattr(self, "converged_")
         return self._on_stacked_rows(X.shape[1], warm, lambda: self._fit(Z, sample_weight))
 
-    def _objective(self, log_likelihood, weight, terms):
-        "The penalised log-likelihood per unit weight (@eq-penalised), at the parameters of this E-step."
-        return (log_likelihood - self._penalty()) / weight
+# %% ../nbs/07_experts.ipynb #1ac8827a
+class _ExpertsPrediction:
+    "Predictions of a fitted model: gate probabilities, expert means, the predictive mean, variance and quantiles."
 
-    def _n_parameters(self):
-        "(k - 1)(d + 1) gate parameters (the softmax fixes one column), k(d + 1) expert coefficients, k variances."
-        k, d = self.expert_coef_.shape
-        return int((k - 1) * (d + 1) + k * (d + 1) + k)
-
-    # ---- using a fitted model ----
     def predict_proba(self, X):
         "The gate probabilities g_k(x_i) (@eq-gate), shape (n, k); rows sum to one."
         return np.exp(gate_log_prob(self._design(X), self._gate_params))
@@ -517,35 +525,28 @@ class MixtureOfExperts(BaseMixture):
         gates = np.exp(gate_log_prob(X1, self._gate_params))
         if top_k is not None:
             gates = top_k_gate(gates, top_k)
-        return np.einsum("ik,ik->i", gates, X1 @ self._expert_params.T)
+        return predictive_mean(gates, X1 @ self._expert_params.T)
 
     def predict_variance(self, X):
         "Var[y | x] = sum_k g_k(x) (sigma_k^2 + (m_k(x) - E[y | x])^2) (@eq-predictive-variance), shape (n,)."
         X1 = self._design(X)
         gates = np.exp(gate_log_prob(X1, self._gate_params))
-        means = X1 @ self._expert_params.T
-        mean = np.einsum("ik,ik->i", gates, means)
-        return np.einsum("ik,ik->i", gates, self.expert_variance_ + (means - mean[:, None]) ** 2)
+        return predictive_variance(gates, X1 @ self._expert_params.T, self.expert_variance_)
 
     def predict_quantiles(self, X, quantiles=(0.05, 0.5, 0.95)):
         """Quantiles of the predictive mixture p(y | x), shape (n, len(quantiles)): bisection on its CDF
         F(y | x) = sum_k g_k(x) Phi((y - m_k(x)) / sigma_k) (@eq-mixture-cdf), 100 halvings of a bracket
-        that holds every expert's mean +- 40 sigma (to float64 resolution)."""
+        that holds every expert's mean +- 40 sigma (to float64 resolution); see `predictive_quantiles`."""
         q = np.asarray(quantiles, dtype=float)
         if q.ndim != 1 or q.size == 0 or not np.all((q > 0) & (q < 1)):
             raise ValueError(f"quantiles must be a 1-D sequence of numbers strictly between 0 and 1; got {quantiles!r}")
         X1 = self._design(X)
-        gates = np.exp(gate_log_prob(X1, self._gate_params))[:, None, :]       # (n, 1, k)
-        means = (X1 @ self._expert_params.T)[:, None, :]
-        std = np.sqrt(self.expert_variance_)
-        low = np.repeat((means - 40 * std).min(axis=2), len(q), axis=1)         # (n, q): F(low) < q
-        high = np.repeat((means + 40 * std).max(axis=2), len(q), axis=1)        # F(high) > q
-        for _ in range(100):
-            middle = 0.5 * (low + high)
-            below = np.sum(gates * ndtr((middle[:, :, None] - means) / std), axis=2) < q
-            low = np.where(below, middle, low)
-            high = np.where(below, high, middle)
-        return 0.5 * (low + high)
+        gates = np.exp(gate_log_prob(X1, self._gate_params))
+        return predictive_quantiles(gates, X1 @ self._expert_params.T, self.expert_variance_, q)
+
+# %% ../nbs/07_experts.ipynb #f9dc1c54
+class _ExpertsScoring:
+    "The engine's scores and criteria on (X, y), and sampling y given X."
 
     def score_samples(self, X, y):
         "log p(y_i | x_i) under the fitted model (@eq-moe), shape (n,)."
@@ -580,6 +581,45 @@ class MixtureOfExperts(BaseMixture):
         experts = np.minimum((u[:, None] > cumulative).sum(axis=1), gates.shape[1] - 1)
         means = np.einsum("ia,ia->i", X1, self._expert_params[experts])
         return means + np.sqrt(self.expert_variance_[experts]) * rng.standard_normal(len(X1)), experts
+
+# %% ../nbs/07_experts.ipynb #86fb3239
+class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _ExpertsBlocks, _ExpertsPrediction,
+                       _ExpertsScoring, BaseMixture):
+    """Soft-gated mixture of linear-Gaussian experts (Jacobs et al. 1991; Jordan & Jacobs 1994) fitted
+    by EM on the engine: p(y | x) = sum_k g_k(x) N(y | x w_k + c_k, sigma_k^2), g(x) = softmax(x V + b).
+
+    The expert M-step is weighted least squares (ridge `expert_l2` on the slopes), with variances at
+    least `min_variance_ratio` times the variance of y; the gate M-step is at most `gate_max_iter`
+    guarded Newton (IRLS) steps on a multinomial logistic regression with the responsibilities as
+    soft labels (ridge `gate_l2` on the slopes). EM never decreases the penalised log-likelihood,
+    recorded per sample in `lower_bounds_`. After `fit`: `gate_coef_` (d, k), `gate_intercept_` (k,),
+    `expert_coef_` (k, d), `expert_intercept_` (k,), `expert_variance_` (k,), `weights_` (k,) (the
+    mean gate probabilities on the training rows), `converged_`, `n_iter_`, `lower_bound_`,
+    `lower_bounds_`, `n_features_in_`. `init_params` (the engine's four) start EM from the rows
+    [X, 1, y] (k-means on the joint rows by default: standardise X and y if their scales differ wildly).
+    `gate_update`: "irls" (guarded Newton steps in `fit`), or one step from sums over rows (@eq-gate-sums),
+    "newton" or "bound" (Böhning's: never lowers the bound, slower). `partial_fit(X, y)` (stepwise EM with
+    `learning_decay`, `learning_offset`) and `fit` on Dask arrays X, y (chapter 09) take the step from
+    sums ("bound" if chosen, else "newton")."""
+
+    _parameter_names = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_",
+                        "expert_variance_", "weights_")
+
+    def __init__(self, n_experts=2, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans", gate_l2=1e-3,
+                 expert_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO, gate_max_iter=5, gate_update="irls",
+                 random_state=None, warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
+                 learning_offset=2.0, executor="auto"):
+        super().__init__(n_experts, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
+                         random_state=random_state, warm_start=warm_start, verbose=verbose,
+                         verbose_interval=verbose_interval, executor=executor)   # n_components: a read-only alias of n_experts
+        self.n_experts = n_experts
+        self.gate_l2 = gate_l2
+        self.expert_l2 = expert_l2
+        self.min_variance_ratio = min_variance_ratio
+        self.gate_max_iter = gate_max_iter
+        self.gate_update = gate_update
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
 
 # %% ../nbs/07_experts.ipynb #71f1b216
 def importance_and_load(gates):
