@@ -329,7 +329,7 @@ def normal_wishart_kl(mean_precision, means, degrees_of_freedom, precisions_chol
                + 0.5 * nu0 * (log_det_w0 - log_det_w) + _log_multigamma(0.5 * nu0, d) - _log_multigamma(0.5 * nu, d))
     return gaussian + wishart                                  # a tied Wishart KL broadcasts to (T,)
 
-# %% ../nbs/06_dirichlet_process.ipynb #ec380a28
+# %% ../nbs/06_dirichlet_process.ipynb #3fbaee8d
 def _check_greater(name, value, lower, reason=""):
     "Return `value` as a float if it is a finite real number > `lower`, else raise naming `name`."
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
@@ -357,7 +357,126 @@ def _check_covariance_prior(covariance_prior, covariance_type, n_features):
         raise ValueError(f"covariance_prior must be positive ({covariance_type}); got minimum {prior.min():.4g}")
     return prior
 
+# %% ../nbs/06_dirichlet_process.ipynb #358ccd33
+def _weighted_moments(X, sample_weight):
+    """The weighted mean (d,), covariance (d, d) (like np.cov(X.T); None when the total weight is at most 1)
+    and total weight of the rows of X (n, d); sample_weight: (n,) or None (every row counts once)."""
+    n = X.shape[0]
+    weights = np.ones(n) if sample_weight is None else sample_weight
+    mean = weights @ X / weights.sum()
+    centred = X - mean
+    total = weights.sum()
+    covariance = (centred.T * weights) @ centred / (total - 1.0) if total > 1.0 else None
+    return mean, covariance, total
 
+
+def _default_covariance_prior(covariance, total, covariance_type, reg_covar):
+    """scikit-learn's default Psi_0 from the weighted sample covariance (d, d) of X and its total weight, in the
+    shape of `covariance_type`; `reg_covar` is added to its diagonal if it is singular (a constant feature)."""
+    if total <= 1.0:
+        raise ValueError("the default covariance_prior is the sample covariance of X, which needs a total "
+                         f"sample weight above 1 (got {total:.4g}); pass covariance_prior")
+    covariance = covariance.copy()                       # np.cov(X.T), weighted
+    variances = np.diag(covariance).copy()
+    singular = (np.linalg.eigvalsh(covariance).min() <= 1e-12 * max(variances.max(), np.finfo(float).tiny)
+                if covariance_type in ("full", "tied") else variances.min() <= 0)
+    if singular:
+        if reg_covar == 0:
+            raise ValueError("the default covariance_prior (the sample covariance of X) is singular (a constant "
+                             "feature?) and reg_covar=0; pass covariance_prior or a positive reg_covar")
+        covariance[np.diag_indices(len(covariance))] += reg_covar
+        variances += reg_covar
+    return {"full": covariance, "tied": covariance, "diag": variances,
+            "spherical": variances.mean()}[covariance_type]
+
+# %% ../nbs/06_dirichlet_process.ipynb #f48a68cf
+class _DPPriors:
+    "The truncation, the hyperparameter checks and the Normal-Wishart prior used by the updates."
+
+    @property
+    def n_components(self):
+        "The number of components the engine works with: the truncation T."
+        return self.truncation
+
+    def _check_common_parameters(self, X):
+        check_integer("truncation", self.truncation, 1)
+        if self.truncation > X.shape[0]:
+            raise ValueError(f"truncation={self.truncation} must be <= n_samples={X.shape[0]} (the initialisation "
+                             "needs a sample per component); lower truncation")
+        super()._check_common_parameters(X)
+
+    def _check_parameters(self, X):
+        "Hyperparameters and priors: types, shapes, constraints; sets the `*_prior_` attributes."
+        n, d = X.shape
+        check_covariance_type(self.covariance_type)
+        reg_covar = check_real("reg_covar", self.reg_covar, 0.0)
+        self.concentration_ = _check_concentration(self.concentration)
+        if self.warm_start and hasattr(self, "converged_") and len(self.weights_) != self.truncation:
+            raise ValueError(f"truncation={self.truncation}, but this warm-started model has {len(self.weights_)} "
+                             "components; set warm_start=False to start afresh")
+        self.mean_precision_prior_ = (1.0 if self.mean_precision_prior is None
+                                      else _check_greater("mean_precision_prior", self.mean_precision_prior, 0.0))
+        self.degrees_of_freedom_prior_ = (
+            float(d) if self.degrees_of_freedom_prior is None
+            else _check_greater("degrees_of_freedom_prior", self.degrees_of_freedom_prior, d - 1.0,
+                                f" (n_features - 1, for a Wishart in {d} dimensions)"))
+        moments = getattr(self, "_data_moments", None)       # (mean, covariance, total weight) of all of X
+        if moments is None:                                  # a Dask fit computes them over the chunks
+            sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
+            moments = _weighted_moments(X, sample_weight)
+        mean, covariance, total = moments
+        self.mean_prior_ = (mean if self.mean_prior is None
+                            else check_init_array("mean_prior", self.mean_prior, (d,)))
+        if self.covariance_prior is not None:
+            self.covariance_prior_ = _check_covariance_prior(self.covariance_prior, self.covariance_type, d)
+            return
+        self.covariance_prior_ = _default_covariance_prior(covariance, total, self.covariance_type, reg_covar)
+
+    def _priors(self):
+        "The Normal-Wishart prior, as keyword arguments of `normal_wishart_posterior` / `normal_wishart_kl`."
+        return dict(mean_prior=self.mean_prior_, mean_precision_prior=self.mean_precision_prior_,
+                    degrees_of_freedom_prior=self.degrees_of_freedom_prior_, covariance_prior=self.covariance_prior_)
+
+    def _fit(self, X, sample_weight):
+        # the default priors are weighted: keep sample_weight where _check_parameters can see it
+        self._fit_sample_weight = sample_weight
+        try:
+            return super()._fit(X, sample_weight)
+        finally:
+            del self._fit_sample_weight
+
+# %% ../nbs/06_dirichlet_process.ipynb #a0fb34f1
+class _DPUpdates:
+    "The coordinate ascent: the factors' updates (the engine's M-step) and the E-step's log-probabilities."
+
+    def _m_step(self, X, resp):
+        "Sticks (@eq-stick-update) and components (@eq-normal-wishart-update) from `resp` (times sample_weight)."
+        self._update_factors(*component_statistics(X, resp, self.covariance_type))
+
+    def _update_factors(self, counts, sample_means, sample_covariances):
+        "The coordinate updates from N_k, x_bar_k and S_k (kept for the ELBO)."
+        self._statistics = (counts, sample_means, sample_covariances)
+        counts = counts + 10 * np.finfo(float).eps                         # scikit-learn's floor
+        self.weight_concentration_ = stick_posterior(counts, self.concentration_)
+        (self.mean_precision_, self.means_, self.degrees_of_freedom_, self.covariances_) = normal_wishart_posterior(
+            counts, sample_means, sample_covariances, self.covariance_type, reg_covar=self.reg_covar,
+            **self._priors())
+        self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
+        weights = expected_stick_weights(self.weight_concentration_)
+        self.weights_ = weights / weights.sum()
+
+    def _log_prob(self, X, out=None):
+        "E_q[log N(x_i | mu_k, Lambda_k^-1)], shape (n, T) (@eq-expected-log-density-shifted)."
+        return expected_log_gaussian(X, self.means_, self.precisions_cholesky_, self.mean_precision_,
+                                     self.degrees_of_freedom_, self.covariance_type, out=out)
+
+    def _weighted_log_prob(self, X, out=None):
+        "E_q[log w_k] + E_q[log N(x_i | mu_k, Lambda_k^-1)], shape (n, T): the E-step's log r_ik up to a constant."
+        out = self._log_prob(X, out=out)
+        out += expected_log_stick_weights(self.weight_concentration_)
+        return out
+
+# %% ../nbs/06_dirichlet_process.ipynb #b1da9c3e
 def _entropy_of(resp, sample_weight):
     "sum_i w_i H(q(z_i)) = -sum_i w_i sum_k r_ik log r_ik (0 log 0 = 0), from unweighted responsibilities (n, T)."
     r = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
@@ -367,7 +486,91 @@ def _entropy_of(resp, sample_weight):
     return float(entropy.sum()) if sample_weight is None else float(sample_weight @ entropy)
 
 
-class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
+class _DPBound:
+    "The evidence lower bound @eq-elbo: after the E-step (`_objective`) and after the M-step (recorded)."
+
+    def _kl_divergences(self):
+        "Sum over k of KL(q(v_k) || p(v_k)) and of KL(q(mu_k, Lambda_k) || p(mu_k, Lambda_k)) (@eq-kl-beta, @eq-kl-normal-wishart)."
+        a, b = self.weight_concentration_
+        sticks = float(np.sum(beta_kl(a, b, 1.0, self.concentration_)))
+        components = normal_wishart_kl(self.mean_precision_, self.means_, self.degrees_of_freedom_,
+                                       self.precisions_cholesky_, self.covariance_type, **self._priors())
+        return sticks, float(np.sum(np.broadcast_to(components, (self.truncation,))))
+
+    def _elbo_terms(self):
+        "The five terms of @eq-elbo at the current factors and the responsibilities of the last M-step."
+        counts, sample_means, sample_covariances = self._statistics
+        kl_sticks, kl_components = self._kl_divergences()
+        return {"expected log-likelihood": expected_log_likelihood(
+                    counts, sample_means, sample_covariances, self.means_, self.precisions_cholesky_,
+                    self.mean_precision_, self.degrees_of_freedom_, self.covariance_type),
+                "expected log p(z | v)": float(counts @ expected_log_stick_weights(self.weight_concentration_)),
+                "entropy of q(z)": self._entropy,
+                "-KL sticks": -kl_sticks,
+                "-KL components": -kl_components}
+
+    def _objective(self, log_likelihood, weight, terms):
+        """ELBO at the E-step's q(z) and the current factors: sum_i w_i log-normaliser_i - KL terms.
+        Also keeps the entropy of q(z) (`terms["entropy"]`, weighted) for `_bound_after_m_step`."""
+        self._entropy = float(terms["entropy"])
+        return log_likelihood - sum(self._kl_divergences())
+
+    def _bound_after_m_step(self, bound):
+        "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
+        return float(sum(self._elbo_terms().values()))
+
+# %% ../nbs/06_dirichlet_process.ipynb #ef4a5b02
+class _DPBlocks:
+    "Blocks of rows, partial_fit and Dask (chapter 09): the bound's share of a block, the updates from sums, the priors' moments."
+
+    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
+        "The block's share of the entropy of q(z) (@eq-elbo), also a sum over rows."
+        return {"entropy": np.array(_entropy_of(resp, sample_weight))}
+
+    def _m_step_from_statistics(self, statistics):
+        "The coordinate updates from summed statistics: N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters`."
+        _, sample_means, sample_covariances = gaussian_parameters(statistics, self.covariance_type, reg_covar=0.0)
+        self._update_factors(statistics["counts"], sample_means, sample_covariances)
+
+    def _prepare_dask(self, X, sample_weight):
+        "Before a Dask fit: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
+        import dask
+        import dask.array as da
+        weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight
+        total, sums, products = dask.compute(weights.sum(), weights @ X, (X.T * weights) @ X)
+        if not (np.all(np.isfinite(sums)) and np.all(np.isfinite(products))):
+            raise ValueError("X must contain only finite numbers: some chunk of the dask array holds NaN or "
+                             "infinity (or numbers whose squares overflow)")
+        mean = sums / total
+        covariance = (products - total * np.outer(mean, mean)) / (total - 1.0) if total > 1.0 else None
+        self._data_moments = (mean, covariance, float(total))
+
+# %% ../nbs/06_dirichlet_process.ipynb #3b99ff8a
+class _DPPlugIn:
+    "The plug-in mixture (`weights_`, `means_`, `covariances_`): parameter count, sampling, expected precisions."
+
+    def _n_parameters(self):
+        "Free parameters of the plug-in mixture with T components (as for GaussianMixture)."
+        k, d = self.means_.shape
+        covariance = {"full": k * d * (d + 1) / 2, "tied": d * (d + 1) / 2,
+                      "diag": k * d, "spherical": k}[self.covariance_type]
+        return int(covariance + k * d + k - 1)
+
+    def _sample(self, n_samples, rng):
+        "Ancestral sampling from the plug-in mixture (`weights_`, `means_`, `covariances_`)."
+        return sample_gaussian_mixture(n_samples, self.weights_, self.means_, self.covariances_,
+                                       self.covariance_type, rng)
+
+    @property
+    def precisions_(self):
+        "Expected precision matrices E[Lambda_k] = U U^T, in the shape of `covariances_`."
+        if not hasattr(self, "precisions_cholesky_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet.")
+        return _expected_precisions(self.precisions_cholesky_, self.covariance_type)
+
+# %% ../nbs/06_dirichlet_process.ipynb #77d88053
+class DirichletProcessGaussianMixture(_DPPriors, _DPUpdates, _DPBound, _DPBlocks, _DPPlugIn,
+                                      _CentredStatistics, BaseMixture):
     """Dirichlet-process Gaussian mixture fitted by truncated mean-field variational inference
     (Blei & Jordan 2006; q(z) truncated as in Kurihara et al. 2007): scikit-learn's
     `BayesianGaussianMixture(weight_concentration_prior_type="dirichlet_process")`, with the full
@@ -415,178 +618,3 @@ class DirichletProcessGaussianMixture(_CentredStatistics, BaseMixture):
         self.reg_covar = reg_covar
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
-
-    @property
-    def n_components(self):
-        "The number of components the engine works with: the truncation T."
-        return self.truncation
-
-    # ---- validation and priors ----
-    def _check_common_parameters(self, X):
-        check_integer("truncation", self.truncation, 1)
-        if self.truncation > X.shape[0]:
-            raise ValueError(f"truncation={self.truncation} must be <= n_samples={X.shape[0]} (the initialisation "
-                             "needs a sample per component); lower truncation")
-        super()._check_common_parameters(X)
-
-    def _check_parameters(self, X):
-        "Hyperparameters and priors: types, shapes, constraints; sets the `*_prior_` attributes."
-        n, d = X.shape
-        check_covariance_type(self.covariance_type)
-        reg_covar = check_real("reg_covar", self.reg_covar, 0.0)
-        self.concentration_ = _check_concentration(self.concentration)
-        if self.warm_start and hasattr(self, "converged_") and len(self.weights_) != self.truncation:
-            raise ValueError(f"truncation={self.truncation}, but this warm-started model has {len(self.weights_)} "
-                             "components; set warm_start=False to start afresh")
-        self.mean_precision_prior_ = (1.0 if self.mean_precision_prior is None
-                                      else _check_greater("mean_precision_prior", self.mean_precision_prior, 0.0))
-        self.degrees_of_freedom_prior_ = (
-            float(d) if self.degrees_of_freedom_prior is None
-            else _check_greater("degrees_of_freedom_prior", self.degrees_of_freedom_prior, d - 1.0,
-                                f" (n_features - 1, for a Wishart in {d} dimensions)"))
-        moments = getattr(self, "_data_moments", None)       # (mean, covariance, total weight) of all of X
-        if moments is None:                                  # a Dask fit computes them over the chunks
-            sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
-            weights = np.ones(n) if sample_weight is None else sample_weight
-            mean = weights @ X / weights.sum()
-            centred = X - mean
-            total = weights.sum()
-            covariance = (centred.T * weights) @ centred / (total - 1.0) if total > 1.0 else None
-        else:
-            mean, covariance, total = moments
-        self.mean_prior_ = (mean if self.mean_prior is None
-                            else check_init_array("mean_prior", self.mean_prior, (d,)))
-        if self.covariance_prior is not None:
-            self.covariance_prior_ = _check_covariance_prior(self.covariance_prior, self.covariance_type, d)
-            return
-        if total <= 1.0:
-            raise ValueError("the default covariance_prior is the sample covariance of X, which needs a total "
-                             f"sample weight above 1 (got {total:.4g}); pass covariance_prior")
-        covariance = covariance.copy()                       # np.cov(X.T), weighted
-        variances = np.diag(covariance).copy()
-        singular = (np.linalg.eigvalsh(covariance).min() <= 1e-12 * max(variances.max(), np.finfo(float).tiny)
-                    if self.covariance_type in ("full", "tied") else variances.min() <= 0)
-        if singular:
-            if reg_covar == 0:
-                raise ValueError("the default covariance_prior (the sample covariance of X) is singular (a constant "
-                                 "feature?) and reg_covar=0; pass covariance_prior or a positive reg_covar")
-            covariance[np.diag_indices(d)] += reg_covar
-            variances += reg_covar
-        self.covariance_prior_ = {"full": covariance, "tied": covariance, "diag": variances,
-                                  "spherical": variances.mean()}[self.covariance_type]
-
-    def _priors(self):
-        "The Normal-Wishart prior, as keyword arguments of `normal_wishart_posterior` / `normal_wishart_kl`."
-        return dict(mean_prior=self.mean_prior_, mean_precision_prior=self.mean_precision_prior_,
-                    degrees_of_freedom_prior=self.degrees_of_freedom_prior_, covariance_prior=self.covariance_prior_)
-
-    def _fit(self, X, sample_weight):
-        # the default priors are weighted: keep sample_weight where _check_parameters can see it
-        self._fit_sample_weight = sample_weight
-        try:
-            return super()._fit(X, sample_weight)
-        finally:
-            del self._fit_sample_weight
-
-    # ---- the coordinate updates ----
-    def _m_step(self, X, resp):
-        "Sticks (@eq-stick-update) and components (@eq-normal-wishart-update) from `resp` (times sample_weight)."
-        self._update_factors(*component_statistics(X, resp, self.covariance_type))
-
-    def _update_factors(self, counts, sample_means, sample_covariances):
-        "The coordinate updates from N_k, x_bar_k and S_k (kept for the ELBO)."
-        self._statistics = (counts, sample_means, sample_covariances)
-        counts = counts + 10 * np.finfo(float).eps                         # scikit-learn's floor
-        self.weight_concentration_ = stick_posterior(counts, self.concentration_)
-        (self.mean_precision_, self.means_, self.degrees_of_freedom_, self.covariances_) = normal_wishart_posterior(
-            counts, sample_means, sample_covariances, self.covariance_type, reg_covar=self.reg_covar,
-            **self._priors())
-        self.precisions_cholesky_ = compute_precision_cholesky(self.covariances_, self.covariance_type)
-        weights = expected_stick_weights(self.weight_concentration_)
-        self.weights_ = weights / weights.sum()
-
-    def _log_prob(self, X, out=None):
-        "E_q[log N(x_i | mu_k, Lambda_k^-1)], shape (n, T) (@eq-expected-log-density-shifted)."
-        return expected_log_gaussian(X, self.means_, self.precisions_cholesky_, self.mean_precision_,
-                                     self.degrees_of_freedom_, self.covariance_type, out=out)
-
-    def _weighted_log_prob(self, X, out=None):
-        "E_q[log w_k] + E_q[log N(x_i | mu_k, Lambda_k^-1)], shape (n, T): the E-step's log r_ik up to a constant."
-        out = self._log_prob(X, out=out)
-        out += expected_log_stick_weights(self.weight_concentration_)
-        return out
-
-    # ---- the evidence lower bound ----
-    def _kl_divergences(self):
-        "Sum over k of KL(q(v_k) || p(v_k)) and of KL(q(mu_k, Lambda_k) || p(mu_k, Lambda_k)) (@eq-kl-beta, @eq-kl-normal-wishart)."
-        a, b = self.weight_concentration_
-        sticks = float(np.sum(beta_kl(a, b, 1.0, self.concentration_)))
-        components = normal_wishart_kl(self.mean_precision_, self.means_, self.degrees_of_freedom_,
-                                       self.precisions_cholesky_, self.covariance_type, **self._priors())
-        return sticks, float(np.sum(np.broadcast_to(components, (self.truncation,))))
-
-    def _elbo_terms(self):
-        "The five terms of @eq-elbo at the current factors and the responsibilities of the last M-step."
-        counts, sample_means, sample_covariances = self._statistics
-        kl_sticks, kl_components = self._kl_divergences()
-        return {"expected log-likelihood": expected_log_likelihood(
-                    counts, sample_means, sample_covariances, self.means_, self.precisions_cholesky_,
-                    self.mean_precision_, self.degrees_of_freedom_, self.covariance_type),
-                "expected log p(z | v)": float(counts @ expected_log_stick_weights(self.weight_concentration_)),
-                "entropy of q(z)": self._entropy,
-                "-KL sticks": -kl_sticks,
-                "-KL components": -kl_components}
-
-    def _objective(self, log_likelihood, weight, terms):
-        """ELBO at the E-step's q(z) and the current factors: sum_i w_i log-normaliser_i - KL terms.
-        Also keeps the entropy of q(z) (`terms["entropy"]`, weighted) for `_bound_after_m_step`."""
-        self._entropy = float(terms["entropy"])
-        return log_likelihood - sum(self._kl_divergences())
-
-    def _bound_after_m_step(self, bound):
-        "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
-        return float(sum(self._elbo_terms().values()))
-
-    # ---- blocks of rows, partial_fit and Dask (chapter 09): every update above is a function of sums;
-    # the sums of a block are chapter 02's Gaussian statistics (_CentredStatistics) ----
-    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
-        "The block's share of the entropy of q(z) (@eq-elbo), also a sum over rows."
-        return {"entropy": np.array(_entropy_of(resp, sample_weight))}
-
-    def _m_step_from_statistics(self, statistics):
-        "The coordinate updates from summed statistics: N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters`."
-        _, sample_means, sample_covariances = gaussian_parameters(statistics, self.covariance_type, reg_covar=0.0)
-        self._update_factors(statistics["counts"], sample_means, sample_covariances)
-
-    def _prepare_dask(self, X, sample_weight):
-        "Before a Dask fit: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
-        import dask
-        import dask.array as da
-        weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight
-        total, sums, products = dask.compute(weights.sum(), weights @ X, (X.T * weights) @ X)
-        if not (np.all(np.isfinite(sums)) and np.all(np.isfinite(products))):
-            raise ValueError("X must contain only finite numbers: some chunk of the dask array holds NaN or "
-                             "infinity (or numbers whose squares overflow)")
-        mean = sums / total
-        covariance = (products - total * np.outer(mean, mean)) / (total - 1.0) if total > 1.0 else None
-        self._data_moments = (mean, covariance, float(total))
-
-    # ---- the rest of the engine's hooks ----
-    def _n_parameters(self):
-        "Free parameters of the plug-in mixture with T components (as for GaussianMixture)."
-        k, d = self.means_.shape
-        covariance = {"full": k * d * (d + 1) / 2, "tied": d * (d + 1) / 2,
-                      "diag": k * d, "spherical": k}[self.covariance_type]
-        return int(covariance + k * d + k - 1)
-
-    def _sample(self, n_samples, rng):
-        "Ancestral sampling from the plug-in mixture (`weights_`, `means_`, `covariances_`)."
-        return sample_gaussian_mixture(n_samples, self.weights_, self.means_, self.covariances_,
-                                       self.covariance_type, rng)
-
-    @property
-    def precisions_(self):
-        "Expected precision matrices E[Lambda_k] = U U^T, in the shape of `covariances_`."
-        if not hasattr(self, "precisions_cholesky_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet.")
-        return _expected_precisions(self.precisions_cholesky_, self.covariance_type)
