@@ -601,7 +601,7 @@ class _Loop:
 
 # %% ../nbs/01_em.ipynb #20e56ed4
 class _ExecutorHooks:
-    """The family hooks that the executors of chapters 08 and 09 call; a family without them runs in memory."""
+    """The family hooks that the executors of chapter 09 call; a family without them runs in memory."""
 
     @staticmethod
     def _taken_as_is(X):
@@ -633,18 +633,6 @@ class _ExecutorHooks:
     def _prepare_dask(self, X, sample_weight):
         "Before a fit on a Dask array: anything the family needs from all of X (its default priors, say)."
 
-    # the fused pass (chapter 08): on by default for families that define `_linear_features`
-    _use_fused_pass = True
-
-    def _linear_features(self, X, sample_weight):
-        """(q, write_features) if log pi_k + log p(x | theta_k) = theta_k . phi(x) + h(x) with q fixed features
-        phi(x) (write_features(X_block, out) fills out (q, rows)); None (the default) if not. A family that
-        returns a form also supplies `_linear_coefficients()` -> (theta (k, q), exact) or None (exact: None
-        or the `exact` logits of `LinearEStep`), `_linear_row_constant()`
-        -> sum_i w_i h(x_i), and `_linear_m_step(S, X, sample_weight, log_normaliser)`, the M-step from
-        S = sum_i w_i r_ik phi(x_i) (True, or False to decline; log_normaliser holds
-        log sum_k exp(theta_k . phi(x_i)) of the pass)."""
-        return None
 
 # %% ../nbs/01_em.ipynb #89c4ccee
 class _Scoring:

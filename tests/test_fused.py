@@ -12,8 +12,9 @@ from threadpoolctl import threadpool_limits
 
 from conftest import COVARIANCE_TYPES
 from mixlearn import ConvergenceWarning, GaussianMixture
-from mixlearn.performance import (FUSED_BUFFER_SHARE, FUSED_CHUNK_ELEMENTS, FUSED_MIN_ROWS, LinearEStep,
-                                  available_cores, blas_threads)
+from mixlearn.performance import (FUSED_BUFFER_SHARE, FUSED_CHUNK_ELEMENTS, FUSED_MIN_ROWS, FusedExecutor,
+                                  GaussianLinearForm, LinearEStep, available_cores, blas_threads, linear_form,
+                                  register_linear_form)
 
 
 def _features_of(X):
@@ -135,14 +136,11 @@ def test_workers_follow_the_blas_limit():
 
 
 def _fit(X, fused, sample_weight=None, **params):
-    previous = GaussianMixture._use_fused_pass
-    GaussianMixture._use_fused_pass = fused
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return GaussianMixture(**params).fit(X, sample_weight=sample_weight)
-    finally:
-        GaussianMixture._use_fused_pass = previous
+    "A fit on the fused executor (fused=True), the readable one (False) or the engine's choice (None)."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = GaussianMixture(executor={True: "fused", False: "memory", None: "auto"}[fused], **params)
+        return model.fit(X, sample_weight=sample_weight)
 
 
 def _data(seed=0, n=3000, d=3, offset=0.0):
@@ -171,9 +169,12 @@ def test_fused_full_covariance_over_products_equals_readable(d):
     elsewhere: both agree with the readable path."""
     X = _data(n=1500, d=d)
     params = dict(n_components=5, covariance_type="full", tol=0.0, max_iter=8, random_state=1)
-    model = GaussianMixture(**params)
-    assert (model._linear_features(X, None) is None) == (d + 1 > 8 * 5)
-    fused, readable = _fit(X, True, **params), _fit(X, False, **params)
+    has_form = GaussianLinearForm(GaussianMixture(**params)).features(X, None) is not None
+    assert has_form == (d + 1 <= 8 * 5)
+    if not has_form:                     # executor="fused" is refused; "auto" takes the readable path
+        with pytest.raises(ValueError, match="executor='fused' cannot fit GaussianMixture"):
+            _fit(X, True, **params)
+    fused, readable = _fit(X, True if has_form else None, **params), _fit(X, False, **params)
     np.testing.assert_allclose(fused.covariances_, readable.covariances_, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(fused.lower_bounds_, readable.lower_bounds_, rtol=1e-12)
 
@@ -263,8 +264,9 @@ def test_far_components_are_exact_in_the_pass():
     model.means_ = np.array([[0.0, 0.0], [50.0, 50.0]])
     model.covariances_ = np.array([[1.0, 1.0], [1e-8, 1e-8]])
     model.precisions_cholesky_ = 1.0 / np.sqrt(model.covariances_)
-    model._linear_features(X, None)
-    coefficients, exact = model._linear_coefficients()
+    form = GaussianLinearForm(model)
+    form.features(X, None)
+    coefficients, exact = form.coefficients()
     components, values = exact(X)
     assert list(components) == [1]
     np.testing.assert_allclose(values[0], model._weighted_log_prob(X)[:, 1], rtol=1e-10)
@@ -280,3 +282,45 @@ def test_far_components_are_exact_in_the_pass():
 def test_linear_pass_rejects_bad_workers_and_chunks(kwargs, error, match):
     with pytest.raises(error, match=match):
         LinearEStep(np.zeros((100, 2)), 2, 5, lambda block, out: None, **kwargs)
+
+
+class _MyGaussians(GaussianMixture):
+    "A subclass: it has the Gaussian's linear form through its class's MRO."
+
+
+class _NoForm:
+    n_components = 2
+
+
+def test_linear_forms_are_found_along_the_mro():
+    X = _data(n=500, d=2)
+    assert isinstance(linear_form(_MyGaussians(2)), GaussianLinearForm)
+    assert _MyGaussians(2, random_state=0).fit(X).executor_ == "fused"
+    assert linear_form(_NoForm()) is None and FusedExecutor.make(_NoForm(), X, None) is None
+
+
+def test_a_family_without_a_registered_form_runs_the_readable_path():
+    from mixlearn import BernoulliMixture
+    X = (_data(n=500, d=4) > 0).astype(float)
+    assert FusedExecutor.make(BernoulliMixture(2), X, None) is None
+    assert BernoulliMixture(2, random_state=0).fit(X).executor_ == "memory"
+    with pytest.raises(ValueError, match="executor='fused' cannot fit BernoulliMixture"):
+        BernoulliMixture(2, executor="fused").fit(X)
+
+
+def test_a_registered_form_is_used_by_the_executor(monkeypatch):
+    "register_linear_form makes the executor ask a family's own form (here one that counts the calls)."
+    calls = []
+
+    class CountingForm(GaussianLinearForm):
+        def m_step(self, *args):
+            calls.append(1)
+            return super().m_step(*args)
+
+    import mixlearn.performance
+    monkeypatch.setattr(mixlearn.performance, "_LINEAR_FORMS", dict(mixlearn.performance._LINEAR_FORMS))
+    register_linear_form(_MyGaussians, CountingForm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _MyGaussians(2, tol=0.0, max_iter=3, random_state=0).fit(_data(n=500, d=2))
+    assert len(calls) == 3
