@@ -118,7 +118,7 @@ def _m_step_parameters(X, resp, covariance_type, reg_covar):
             means[component], covariances[component] = mean[0], covariance[0]
     return weights, means, covariances
 
-# %% ../nbs/02_gaussian.ipynb #292b0a12
+# %% ../nbs/02_gaussian.ipynb #543b7d07
 class _CentredStatistics:
     """Chapter 09's block statistics for a family whose M-step reads chapter 02's Gaussian statistics
     (`GaussianMixture`, chapter 06's `DirichletProcessGaussianMixture`): the sums of every block are
@@ -137,33 +137,9 @@ class _CentredStatistics:
         "`gaussian_statistics` of a block about the fixed centre: they add across blocks."
         return gaussian_statistics(X, resp, self.covariance_type, shift=getattr(self, "_statistics_shift", None))
 
-
-class GaussianMixture(_CentredStatistics, BaseMixture):
-    """A mixture of k Gaussians fitted by EM: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).
-
-    Parameters and attributes follow scikit-learn's `GaussianMixture`. After `fit`: `weights_` (k,),
-    `means_` (k, d), `covariances_`, `precisions_`, `precisions_cholesky_` (full (k, d, d), tied (d, d),
-    diag (k, d), spherical (k,)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`,
-    `n_features_in_`.
-    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
-    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
-
-    _parameter_names = ("weights_", "means_", "covariances_", "precisions_cholesky_")
-
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
-                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
-                 precisions_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
-        super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
-                         init_params=init_params, random_state=random_state, warm_start=warm_start,
-                         verbose=verbose, verbose_interval=verbose_interval, executor=executor)
-        self.covariance_type = covariance_type
-        self.reg_covar = reg_covar
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.precisions_init = precisions_init
-        self.learning_decay = learning_decay
-        self.learning_offset = learning_offset
+# %% ../nbs/02_gaussian.ipynb #44cf1799
+class _GaussianStart:
+    "The Gaussian's checks of the hyperparameters and of user-given `*_init`, and the first parameters."
 
     def _check_parameters(self, X):
         "Hyperparameters and user-given starting values: types, shapes and constraints."
@@ -207,6 +183,10 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
             self.covariances_ = covariances_from_precision_cholesky(self.precisions_cholesky_,
                                                                     self.covariance_type)
 
+# %% ../nbs/02_gaussian.ipynb #abe52106
+class _GaussianSteps:
+    "The Gaussian's M-step (from `resp` or from summed statistics), log-density, parameter count, sampling and `precisions_`."
+
     def _m_step(self, X, resp):
         "Parameters from the statistics of `resp` (with reg_covar), then the Cholesky factors of the precisions."
         self.weights_, self.means_, self.covariances_ = _m_step_parameters(
@@ -245,3 +225,31 @@ class GaussianMixture(_CentredStatistics, BaseMixture):
         if self.covariance_type in ("full", "tied"):
             return U @ np.swapaxes(U, -1, -2)
         return U ** 2
+
+# %% ../nbs/02_gaussian.ipynb #1bbf3833
+class GaussianMixture(_CentredStatistics, _GaussianStart, _GaussianSteps, BaseMixture):
+    """A mixture of k Gaussians fitted by EM: p(x) = sum_k pi_k N(x | mu_k, Sigma_k).
+
+    Parameters and attributes follow scikit-learn's `GaussianMixture`. After `fit`: `weights_` (k,),
+    `means_` (k, d), `covariances_`, `precisions_`, `precisions_cholesky_` (full (k, d, d), tied (d, d),
+    diag (k, d), spherical (k,)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`,
+    `n_features_in_`.
+    `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
+
+    _parameter_names = ("weights_", "means_", "covariances_", "precisions_cholesky_")
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
+                 precisions_init=None, random_state=None, warm_start=False, verbose=0,
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
+        super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
+                         init_params=init_params, random_state=random_state, warm_start=warm_start,
+                         verbose=verbose, verbose_interval=verbose_interval, executor=executor)
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
