@@ -175,8 +175,183 @@ def _stable_columns(A):
     A[:, empty] = 0.0                                 # and its sum stays 0
     return A.sum(axis=0), maxima
 
-# %% ../nbs/08_performance.ipynb #d27b213d
-class LinearEStep:
+# %% ../nbs/08_performance.ipynb #036201c9
+def _fused_logits(theta, features, components=(), values=None, out=None):
+    """The logits A_ki = theta_k . phi(x_i) of @eq-fused, (k, rows), for a chunk's `features` (q, rows) (into `out`
+    if given); with the row of -l_i appended to the features and a column of ones to theta (k, q + 1), the
+    shifted logits theta_k . phi(x_i) - l_i. The rows `components` of A are replaced by `values` (f, rows),
+    a family's exact logits for those components."""
+    A = np.matmul(theta, features, out=out)
+    if len(components):
+        A[components] = values
+    return A
+
+# %% ../nbs/08_performance.ipynb #cc02921b
+def _exp_and_sums(A, raise_logits=None):
+    """e^A_ki in place of a chunk's shifted logits A (k, rows), and the column sums s_i = sum_k e^A_ki of
+    @eq-fused. Logits are raised to _EXP_FLOOR first if `raise_logits` (None: if some logit of A lies below
+    it). Returns (s (rows,), raise_logits)."""
+    if raise_logits is None:
+        raise_logits = bool(A.min() < _EXP_FLOOR)
+    if raise_logits:
+        np.maximum(A, _EXP_FLOOR, out=A)            # no slow exp on underflow (see _EXP_FLOOR)
+    np.exp(A, out=A)
+    return A.sum(axis=0), raise_logits
+
+# %% ../nbs/08_performance.ipynb #1798158c
+def _redo_unsafe_columns(A, sums, log_normaliser, theta, features, components=(), values=None):
+    """Redo the rows of a chunk whose s_i lies outside _SAFE_SUM_RANGE (or is NaN) with their own maximum
+    (`_stable_columns`), in place: their columns of e^A (k, rows), their `sums` s_i and their `log_normaliser`
+    l_i (set to their maxima), from theta (k, q) and the chunk's `features` (q, rows) (and the `values`
+    (f, rows) of `components`, as in `_fused_logits`)."""
+    low, high = _SAFE_SUM_RANGE
+    if low < sums.min() and sums.max() < high:
+        return
+    columns = np.flatnonzero(~((sums > low) & (sums < high)))
+    A_bad = _fused_logits(theta, features[:, columns], components,
+                          values[:, columns] if len(components) else None)
+    sums[columns], log_normaliser[columns] = _stable_columns(A_bad)
+    A[:, columns] = A_bad
+
+# %% ../nbs/08_performance.ipynb #d2e7b220
+def _add_log_sums(log_normaliser, sums, weights=None):
+    """l_i <- l_i + log s_i of @eq-fused, in place of `log_normaliser` (rows,); returns sum_i w_i l_i (w_i = 1
+    where `weights` is None)."""
+    log_normaliser += np.log(sums)                  # l_i = log sum_k exp(theta_k . phi(x_i))
+    if weights is not None:
+        return float(weights @ log_normaliser)
+    return float(log_normaliser.sum())
+
+# %% ../nbs/08_performance.ipynb #d0b58dc3
+def _add_statistics(statistics, E, features, sums, weights=None):
+    """S_k += sum_i e^A_ki (w_i / s_i) phi(x_i) of @eq-fused, added to `statistics` (k, q) in place, from a
+    chunk's exponentials E (k, rows), `features` (q, rows), sums s (rows,) and `weights` w (rows,) (None: 1).
+    The scale w_i / s_i overwrites the smaller of E and `features`."""
+    scale = 1.0 / sums                              # r_ik = e^A_ki / s_i, folded into the smaller block
+    if weights is not None:
+        scale *= weights
+    if E.shape[0] < features.shape[0]:
+        E *= scale                                  # k numbers a row instead of q
+    else:
+        features *= scale
+    statistics += E @ features.T                    # sum_i w_i r_ik phi(x_i), (k, q)
+
+# %% ../nbs/08_performance.ipynb #0714662d
+def _chunk_plan(X, n_components, n_features_out, workers=None, chunk_rows=None):
+    """(rows per chunk, worker threads) of the fused pass over X (n, d) with k = `n_components` and
+    q = `n_features_out`: by default as many workers as the BLAS may use now, at most the cores available,
+    and chunks of at most FUSED_CHUNK_ELEMENTS entries with the buffers of all workers within
+    FUSED_BUFFER_SHARE of X plus an (n, k) array (never fewer than FUSED_MIN_ROWS rows), on one worker where
+    chunks would be shorter than FUSED_THREAD_MIN_ELEMENTS. Rows are at most n."""
+    n = X.shape[0]
+    chosen = workers is not None
+    if chosen:
+        workers = check_integer("workers", workers, 1)
+    if chunk_rows is not None:
+        chunk_rows = check_integer("chunk_rows", chunk_rows, 1)
+    workers = max(1, min(available_cores(), blas_threads()) if workers is None else workers)
+    if chunk_rows is None:
+        height = max(n_components, n_features_out + 1)      # the taller of the two buffers
+
+        def budget_rows(workers):
+            width = n_features_out + 1 + n_components       # buffer entries per row of a chunk
+            data = n * (X.shape[1] + n_components)          # entries of X and of (n, k) responsibilities
+            rows = min(FUSED_CHUNK_ELEMENTS // height, int(FUSED_BUFFER_SHARE * data / (width * workers)))
+            return max(rows, FUSED_MIN_ROWS)
+
+        chunk_rows = budget_rows(workers)
+        if not chosen and workers > 1 and min(chunk_rows, n) * height < FUSED_THREAD_MIN_ELEMENTS:
+            workers = 1                                     # small data: one thread, longer chunks
+            chunk_rows = budget_rows(1)
+    return int(min(chunk_rows, n)), workers
+
+# %% ../nbs/08_performance.ipynb #bf7685c9
+class _FusedThreads:
+    "LinearEStep's chunks, buffers and worker threads, and a call's work run on them."
+
+    def _start_workers(self, rows, workers):
+        """Cut X into chunks of `rows` rows, at most one worker a chunk; each worker gets a (q + 1, rows) buffer
+        of features and a (k, rows) one of logits, and more than one worker a thread pool."""
+        self.starts = list(range(0, self.X.shape[0], rows))
+        self.rows = rows
+        workers = min(workers, len(self.starts))
+        self.workers = max(1, workers)
+        self.buffers = [(np.empty((self.q + 1, rows)), np.empty((self.k, rows))) for _ in range(self.workers)]
+        self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
+
+    def close(self):
+        "Stop the worker threads."
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+    def _on_workers(self, work):
+        """Run work(worker) -> (statistics (k, q), total) for every worker, on the pool with BLAS held to one
+        thread (if there is a pool); returns the statistics and the totals summed over the workers."""
+        if self.pool is None:
+            results = [work(0)]
+        else:
+            with one_blas_thread():
+                results = list(self.pool.map(work, range(self.workers)))
+        statistics = results[0][0]
+        for other, _ in results[1:]:
+            statistics += other
+        return statistics, float(sum(total for _, total in results))
+
+# %% ../nbs/08_performance.ipynb #2411bf5e
+class _FusedPass:
+    "LinearEStep's pass: @eq-fused on one chunk, on all chunks, and a restart."
+
+    def restart(self):
+        "Forget the log-normalisers (a new start of EM): the next call finds every row's maximum."
+        self.started = False
+
+    def _chunk(self, start, coefficients, shifted, exact, buffers, statistics, raise_logits):
+        """One chunk: features, logits, exp, sums; adds to `statistics` in place. Returns (sum w_i log s_i + w_i l_i,
+        raise_logits): whether logits are raised to _EXP_FLOOR before exp, decided on a worker's first chunk
+        of a call (None: decide here) and kept for its other chunks (checking every chunk would cost a pass)."""
+        stop = min(start + self.rows, self.X.shape[0])
+        q, width = self.q, stop - start
+        F, A = buffers[0][:, :width], buffers[1][:, :width]
+        self.write_features(self.X[start:stop], F[:q])
+        log_normaliser = self.log_normaliser[start:stop]
+        components, values = exact(self.X[start:stop]) if exact is not None else ((), None)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            if self.started:
+                np.negative(log_normaliser, out=F[q])         # the feature that shifts by -l_i
+                _fused_logits(shifted, F, components, values - log_normaliser if len(components) else None,
+                              out=A)                          # theta_k . phi(x_i) - l_i
+                sums, raise_logits = _exp_and_sums(A, raise_logits)
+                _redo_unsafe_columns(A, sums, log_normaliser, coefficients, F[:q], components, values)
+            else:
+                _fused_logits(coefficients, F[:q], components, values, out=A)
+                sums, log_normaliser[:] = _stable_columns(A)
+            weights = None if self.sample_weight is None else self.sample_weight[start:stop]
+            total = _add_log_sums(log_normaliser, sums, weights)
+            _add_statistics(statistics, A, F[:q], sums, weights)
+        return total, raise_logits
+
+    def __call__(self, coefficients, exact=None):
+        """(S (k, q), sum_i w_i log sum_k exp(theta_k . phi(x_i))) under `coefficients` theta (k, q) (and
+        the `exact` logits of some components, see above); -inf for the second if some row has zero
+        density under every component."""
+        coefficients = np.ascontiguousarray(coefficients, dtype=float)
+        shifted = np.hstack([coefficients, np.ones((self.k, 1))])    # times the row of -l_i
+
+        def work(worker):
+            statistics, total, raise_logits = np.zeros((self.k, self.q)), 0.0, None
+            for start in self.starts[worker::self.workers]:
+                value, raise_logits = self._chunk(start, coefficients, shifted, exact, self.buffers[worker],
+                                                  statistics, raise_logits)
+                total += value
+            return statistics, total
+
+        result = self._on_workers(work)
+        self.started = True
+        return result
+
+# %% ../nbs/08_performance.ipynb #64a5e484
+class LinearEStep(_FusedThreads, _FusedPass):
     """The fused E- and M-step pass of @eq-fused for a family whose weighted log-densities are linear
     in fixed features of each row: log pi_k + log p(x_i | theta_k) = theta_k . phi(x_i) + h_i.
 
@@ -205,125 +380,12 @@ class LinearEStep:
 
     def __init__(self, X, n_components, n_features_out, write_features, sample_weight=None, workers=None,
                  chunk_rows=None):
-        n = X.shape[0]
         self.X, self.k, self.q, self.write_features = X, n_components, n_features_out, write_features
         self.sample_weight = sample_weight
-        self.log_normaliser = np.zeros(n)           # l_i of the last call
+        self.log_normaliser = np.zeros(X.shape[0])   # l_i of the last call
         self.started = False
-        chosen = workers is not None
-        if chosen:
-            workers = check_integer("workers", workers, 1)
-        if chunk_rows is not None:
-            chunk_rows = check_integer("chunk_rows", chunk_rows, 1)
-        workers = max(1, min(available_cores(), blas_threads()) if workers is None else workers)
-        if chunk_rows is None:
-            height = max(n_components, n_features_out + 1)      # the taller of the two buffers
-
-            def budget_rows(workers):
-                width = n_features_out + 1 + n_components       # buffer entries per row of a chunk
-                data = n * (X.shape[1] + n_components)          # entries of X and of (n, k) responsibilities
-                rows = min(FUSED_CHUNK_ELEMENTS // height, int(FUSED_BUFFER_SHARE * data / (width * workers)))
-                return max(rows, FUSED_MIN_ROWS)
-
-            chunk_rows = budget_rows(workers)
-            if not chosen and workers > 1 and min(chunk_rows, n) * height < FUSED_THREAD_MIN_ELEMENTS:
-                workers = 1                                     # small data: one thread, longer chunks
-                chunk_rows = budget_rows(1)
-        rows = int(min(chunk_rows, n))
-        self.starts = list(range(0, n, rows))
-        self.rows = rows
-        workers = min(workers, len(self.starts))
-        self.workers = max(1, workers)
-        self.buffers = [(np.empty((n_features_out + 1, rows)), np.empty((n_components, rows)))
-                        for _ in range(self.workers)]
-        self.pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
-
-    def close(self):
-        "Stop the worker threads."
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-
-    def restart(self):
-        "Forget the log-normalisers (a new start of EM): the next call finds every row's maximum."
-        self.started = False
-
-    def _chunk(self, start, coefficients, shifted, exact, buffers, statistics, raise_logits):
-        """One chunk: features, logits, exp, sums; adds to `statistics` in place. Returns (sum w_i log s_i + w_i l_i,
-        raise_logits): whether logits are raised to _EXP_FLOOR before exp, decided on a worker's first chunk
-        of a call (None: decide here) and kept for its other chunks (checking every chunk would cost a pass)."""
-        stop = min(start + self.rows, self.X.shape[0])
-        q, width = self.q, stop - start
-        F, A = buffers[0][:, :width], buffers[1][:, :width]
-        self.write_features(self.X[start:stop], F[:q])
-        log_normaliser = self.log_normaliser[start:stop]
-        components, values = exact(self.X[start:stop]) if exact is not None else ((), None)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            if self.started:
-                np.negative(log_normaliser, out=F[q])
-                np.matmul(shifted, F, out=A)                  # theta_k . phi(x_i) - l_i
-                if len(components):
-                    A[components] = values - log_normaliser
-                if raise_logits is None:
-                    raise_logits = bool(A.min() < _EXP_FLOOR)
-                if raise_logits:
-                    np.maximum(A, _EXP_FLOOR, out=A)        # no slow exp on underflow (see _EXP_FLOOR)
-                np.exp(A, out=A)
-                sums = A.sum(axis=0)
-                if not (_SAFE_SUM_RANGE[0] < sums.min() and sums.max() < _SAFE_SUM_RANGE[1]):
-                    # rare: redo the columns outside the range (or NaN) with their own maximum
-                    columns = np.flatnonzero(~((sums > _SAFE_SUM_RANGE[0]) & (sums < _SAFE_SUM_RANGE[1])))
-                    A_bad = coefficients @ F[:q, columns]
-                    if len(components):
-                        A_bad[components] = values[:, columns]
-                    sums[columns], log_normaliser[columns] = _stable_columns(A_bad)
-                    A[:, columns] = A_bad
-            else:
-                np.matmul(coefficients, F[:q], out=A)
-                if len(components):
-                    A[components] = values
-                sums, log_normaliser[:] = _stable_columns(A)
-            log_sums = np.log(sums)
-            log_normaliser += log_sums                     # l_i = log sum_k exp(theta_k . phi(x_i))
-            scale = 1.0 / sums                             # r_ik = A_ik / s_i, folded into the smaller block
-            if self.sample_weight is not None:
-                weights = self.sample_weight[start:stop]
-                scale *= weights
-                total = float(weights @ log_normaliser)
-            else:
-                total = float(log_normaliser.sum())
-            if self.k < q:
-                A *= scale                                 # k numbers a row instead of q
-            else:
-                F[:q] *= scale
-            statistics += A @ F[:q].T                      # sum_i w_i r_ik phi(x_i), (k, q)
-        return total, raise_logits
-
-    def __call__(self, coefficients, exact=None):
-        """(S (k, q), sum_i w_i log sum_k exp(theta_k . phi(x_i))) under `coefficients` theta (k, q) (and
-        the `exact` logits of some components, see above); -inf for the second if some row has zero
-        density under every component."""
-        coefficients = np.ascontiguousarray(coefficients, dtype=float)
-        shifted = np.hstack([coefficients, np.ones((self.k, 1))])    # times the row of -l_i
-
-        def work(worker):
-            statistics, total, raise_logits = np.zeros((self.k, self.q)), 0.0, None
-            for start in self.starts[worker::self.workers]:
-                value, raise_logits = self._chunk(start, coefficients, shifted, exact, self.buffers[worker],
-                                                  statistics, raise_logits)
-                total += value
-            return statistics, total
-
-        if self.pool is None:
-            results = [work(0)]
-        else:
-            with one_blas_thread():
-                results = list(self.pool.map(work, range(self.workers)))
-        self.started = True
-        statistics = results[0][0]
-        for other, _ in results[1:]:
-            statistics += other
-        return statistics, float(sum(total for _, total in results))
+        rows, workers = _chunk_plan(X, n_components, n_features_out, workers, chunk_rows)
+        self._start_workers(rows, workers)
 
 # %% ../nbs/08_performance.ipynb #adf33d89
 def gaussian_features(X, covariance_type, n_components):
