@@ -125,7 +125,7 @@ def _chunk_rows(n_samples, width, budget=1 << 16):
     "Row-chunk size so that a (rows, width) float64 temporary stays near `budget` elements (0.5 MB)."
     return int(max(256, min(n_samples, budget // max(width, 1))))
 
-# %% ../nbs/00_densities.ipynb #ae232ecd
+# %% ../nbs/00_densities.ipynb #a6365613
 # Expansions about the shared shift lose about 2e-16 * r^2 of absolute accuracy, where r is the distance
 # (in its own standard deviations) of a component's mean from the shift. Past this r^2 the direct form
 # ||(x - mu_k)^T U_k||^2 is used instead, which has no such cancellation.
@@ -145,6 +145,107 @@ def _as_full_precision_cholesky(precisions_cholesky, covariance_type, n_componen
     return full
 
 
+def _direct_factors(centred_means, precisions_cholesky, covariance_type, components):
+    """The factors U_k (f, d, d) of `components` (f indices, or slice(None) for all k) and their projected means
+    m_k^T U_k (f, d), where m_k = mu_k - s are the centred means (k, d)."""
+    k, d = centred_means.shape
+    factors = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)[components]
+    return factors, np.einsum("kd,kde->ke", centred_means[components], factors)
+
+
+def _direct_squared_distances(centred, factors, projected_means, components, out):
+    "||(x - mu_k)^T U_k||^2 for a chunk `centred` = x - s (rows, d), into the rows `components` of `out` (k, rows)."
+    for factor, projected_mean, component in zip(factors, projected_means, components):
+        y = centred @ factor                                         # (x - mu_k)^T U_k, exactly
+        y -= projected_mean
+        out[component] = np.einsum("ij,ij->i", y, y)
+
+# %% ../nbs/00_densities.ipynb #d9e75e49
+def _stack_factors(factors):
+    "[U_1 ... U_k] as one (d, k d) matrix (@eq-stacked), from the factors (k, d, d)."
+    k, d, _ = factors.shape
+    return np.ascontiguousarray(np.transpose(factors, (1, 0, 2)).reshape(d, k * d))
+
+
+def _stacked_squared_distances(centred, stacked, projected_means, out):
+    """||(x - mu_k)^T U_k||^2 for every k from one GEMM (@eq-stacked): centred = x - s (rows, d),
+    stacked (d, k d), projected_means [m_1^T U_1 ... m_k^T U_k] (k d,); written into `out` (k, rows)."""
+    rows, d = centred.shape
+    y = centred @ stacked
+    y -= projected_means
+    np.square(y, out=y)
+    # each component's sum over its d squares, as one matrix-vector product over the (rows k, d)
+    # view: 3-8x faster than y.reshape(rows, k, d).sum(axis=2), a reduction along a short axis
+    out[:] = (y.reshape(-1, d) @ np.ones(d)).reshape(rows, len(projected_means) // d).T
+
+# %% ../nbs/00_densities.ipynb #22c5799b
+def _expansion_coefficients(centred_means, precisions_cholesky, covariance_type, d):
+    """The squared distances expanded about the shift s (@eq-expand), as constants c_k = m_k^T P_k m_k (k,)
+    plus coefficients (k, width) times features, where m_k = mu_k - s are the centred means (k, d). Returns
+    (c, coefficients, width): full over quadratic features (@eq-quadratic-features), tied over
+    y = (x - s)^T U, diag and spherical over [x^2, x] (@eq-diag-expand)."""
+    if covariance_type == "full":
+        precisions = precisions_cholesky @ np.swapaxes(precisions_cholesky, 1, 2)
+        a, b, c = _quadratic_coefficients(precisions, centred_means)
+        coefficients = np.ascontiguousarray(np.hstack([a, b]))                 # (k, q + d)
+        width = a.shape[1] + d
+    elif covariance_type == "tied":
+        projected_means = centred_means @ precisions_cholesky                 # (k, d)
+        c = np.sum(projected_means ** 2, axis=1)
+        coefficients = -2.0 * projected_means
+        width = d
+    elif covariance_type in ("diag", "spherical"):
+        if covariance_type == "diag":
+            precisions = precisions_cholesky ** 2                             # (k, d)
+        else:
+            precisions = np.repeat(precisions_cholesky[:, None] ** 2, d, axis=1)
+        weighted_means = centred_means * precisions
+        c = np.sum(centred_means * weighted_means, axis=1)
+        coefficients = np.ascontiguousarray(np.hstack([precisions, -2.0 * weighted_means]))  # (k, 2d)
+        width = 2 * d
+    return c, coefficients, width
+
+# %% ../nbs/00_densities.ipynb #9ac135ee
+def _write_features(X_chunk, shift, covariance_type, features):
+    """The features of a chunk (rows, d), one row per feature, into `features` (width, >= rows): x - s last,
+    then x_a x_b for b >= a (full, in the order of `quadratic_features`) or x^2 (diag, spherical) first."""
+    width, d = features.shape[0], X_chunk.shape[1]
+    F = features[:, :len(X_chunk)]
+    np.subtract(X_chunk.T, shift[:, None], out=F[width - d:])
+    if covariance_type == "full":
+        offset = 0
+        for i in range(d):
+            np.multiply(F[width - d + i:], F[width - d + i], out=F[offset:offset + d - i])
+            offset += d - i
+    else:
+        np.square(F[d:], out=F[:d])
+    return F
+
+
+def _expanded_squared_distances(X_chunk, centred, shift, covariance_type, precisions_cholesky, coefficients, c,
+                                features, out):
+    "The expanded squared distances of a chunk into `out` (k, rows): one GEMM of the coefficients with its features, plus c."
+    if covariance_type == "tied":
+        y = centred @ precisions_cholesky
+        np.matmul(coefficients, y.T, out=out)
+        out += np.einsum("ij,ij->i", y, y)
+    else:
+        # features written feature by feature into a (width, rows) buffer: long contiguous rows,
+        # and no (rows, width) temporaries to stack (chapter 08 measures the layouts)
+        np.matmul(coefficients, _write_features(X_chunk, shift, covariance_type, features), out=out)
+    out += c[:, None]
+
+# %% ../nbs/00_densities.ipynb #94191d6b
+def _log_density_from_squared_distances(block, constant_column):
+    "Turn squared distances (k, rows) into log N in place (@eq-log-gaussian-cholesky); constant_column (k, 1)."
+    # while the block is in cache: squared distances are >= 0 (rounding can give -1e-15), and an
+    # overflowing expansion gives inf - inf = NaN where the distance is +inf
+    np.maximum(block, 0.0, out=block)
+    np.copyto(block, np.inf, where=np.isnan(block))
+    block *= -0.5
+    block += constant_column
+
+# %% ../nbs/00_densities.ipynb #75a96a6b
 def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out=None):
     """log N(x_i | mu_k, Sigma_k) for every sample i and component k, shape (n, k).
 
@@ -172,86 +273,32 @@ def gaussian_log_prob(X, means, precisions_cholesky, covariance_type="full", out
     centred_means = means - shift
     constant = -0.5 * d * np.log(2 * np.pi) + log_det_cholesky(precisions_cholesky, covariance_type, d)
     direct = covariance_type == "full" and d > QUADRATIC_MAX_FEATURES
-    if covariance_type == "full" and not direct:
-        precisions = precisions_cholesky @ np.swapaxes(precisions_cholesky, 1, 2)
-        a, b, c = _quadratic_coefficients(precisions, centred_means)
-        coefficients = np.ascontiguousarray(np.hstack([a, b]))                 # (k, q + d)
-        width = a.shape[1] + d
-    elif covariance_type == "tied":
-        projected_means = centred_means @ precisions_cholesky                 # (k, d)
-        c = np.sum(projected_means ** 2, axis=1)
-        coefficients = -2.0 * projected_means
-        width = d
-    elif covariance_type in ("diag", "spherical"):
-        if covariance_type == "diag":
-            precisions = precisions_cholesky ** 2                             # (k, d)
-        else:
-            precisions = np.repeat(precisions_cholesky[:, None] ** 2, d, axis=1)
-        weighted_means = centred_means * precisions
-        c = np.sum(centred_means * weighted_means, axis=1)
-        coefficients = np.ascontiguousarray(np.hstack([precisions, -2.0 * weighted_means]))  # (k, 2d)
-        width = 2 * d
-    far = np.zeros(k, dtype=bool)
+    far_index = np.zeros(0, dtype=int)
     if not direct:
+        c, coefficients, width = _expansion_coefficients(centred_means, precisions_cholesky, covariance_type, d)
         far = c > EXPANSION_MAX_SQUARED_DISTANCE   # expansions of these would cancel digits
-        if far.all():
-            direct, far = True, np.zeros(k, dtype=bool)
-    if far.any():                              # only the far components get the direct form
-        far_index = np.flatnonzero(far)
-        far_factors = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)[far_index]
-        far_projected = np.einsum("kd,kde->ke", centred_means[far_index], far_factors)   # (f, d)
+        direct = far.all()
+        if far.any() and not direct:           # only the far components get the direct form
+            far_index = np.flatnonzero(far)
+            far_factors, far_projected = _direct_factors(centred_means, precisions_cholesky, covariance_type, far_index)
     if direct:
-        factors = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)
-        # [U_1 ... U_k] as one (d, k*d) matrix and the projected means mu_k^T U_k as (k*d,)
-        stacked = np.ascontiguousarray(np.transpose(factors, (1, 0, 2)).reshape(d, k * d))
-        projected_means = np.einsum("kd,kde->ke", centred_means, factors).reshape(k * d)
-        width = k * d
+        factors, projected_means = _direct_factors(centred_means, precisions_cholesky, covariance_type, slice(None))
+        stacked, projected_means, width = _stack_factors(factors), projected_means.reshape(k * d), k * d
     rows = _chunk_rows(n, width)
-    ones = np.ones(d)
-    if not direct and covariance_type != "tied":   # the features of a chunk, one row per feature
-        features = np.empty((width, rows))
+    features = None if direct or covariance_type == "tied" else np.empty((width, rows))
     constant_column = np.reshape(constant, (-1, 1))
     for start in range(0, n, rows):
         stop = min(start + rows, n)
         block = out_by_component[:, start:stop]                               # (k, rows)
-        if direct or covariance_type == "tied" or far.any():
-            centred = X[start:stop] - shift
+        centred = X[start:stop] - shift if direct or covariance_type == "tied" or len(far_index) else None
         if direct:
-            y = centred @ stacked
-            y -= projected_means
-            np.square(y, out=y)
-            # each component's sum over its d squares, as one matrix-vector product over the (rows k, d)
-            # view: 3-8x faster than y.reshape(rows, k, d).sum(axis=2), a reduction along a short axis
-            block[:] = (y.reshape(-1, d) @ ones).reshape(stop - start, k).T
+            _stacked_squared_distances(centred, stacked, projected_means, out=block)
         else:
-            if covariance_type == "tied":
-                y = centred @ precisions_cholesky
-                np.matmul(coefficients, y.T, out=block)
-                block += np.einsum("ij,ij->i", y, y)
-            else:
-                # features written feature by feature into a (width, rows) buffer: long contiguous rows,
-                # and no (rows, width) temporaries to stack (chapter 08 measures the layouts)
-                F = features[:, :stop - start]
-                np.subtract(X[start:stop].T, shift[:, None], out=F[width - d:])
-                if covariance_type == "full":        # x_a x_b for b >= a, in the order of quadratic_features
-                    offset = 0
-                    for i in range(d):
-                        np.multiply(F[width - d + i:], F[width - d + i], out=F[offset:offset + d - i])
-                        offset += d - i
-                else:
-                    np.square(F[d:], out=F[:d])
-                np.matmul(coefficients, F, out=block)
-            block += c[:, None]
-            for j, component in enumerate(far_index if far.any() else ()):
-                y = centred @ far_factors[j]                                 # (x - mu_k)^T U_k, exactly
-                y -= far_projected[j]
-                block[component] = np.einsum("ij,ij->i", y, y)
-        # while the block is in cache: squared distances are >= 0 (rounding can give -1e-15), and an
-        # overflowing expansion gives inf - inf = NaN where the distance is +inf
-        np.maximum(block, 0.0, out=block)
-        np.copyto(block, np.inf, where=np.isnan(block))
-        block *= -0.5
-        block += constant_column
+            _expanded_squared_distances(X[start:stop], centred, shift, covariance_type, precisions_cholesky,
+                                        coefficients, c, features, out=block)
+            if len(far_index):
+                _direct_squared_distances(centred, far_factors, far_projected, far_index, out=block)
+        _log_density_from_squared_distances(block, constant_column)
     return out_by_component.T
 
 # %% ../nbs/00_densities.ipynb #8ab329c6
