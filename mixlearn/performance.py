@@ -7,7 +7,8 @@ __all__ = ['FUSED_CHUNK_ELEMENTS', 'FUSED_BUFFER_SHARE', 'FUSED_MIN_ROWS', 'FUSE
            'FUSED_MAX_SQUARED_DISTANCE', 'gemm_rate', 'exp_rate', 'em_iteration_flops', 'floor_seconds',
            'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep', 'gaussian_features',
            'gaussian_natural_parameters', 'far_component_logits', 'tied_row_constant', 'statistics_from_features',
-           'refit_far_components', 'GaussianLinearForm', 'register_linear_form', 'linear_form', 'FusedExecutor']
+           'refit_far_components', 'GaussianLinearForm', 'register_linear_form', 'linear_form', 'FusedExecutor',
+           'BernoulliLinearForm', 'MultinomialLinearForm']
 
 # %% ../nbs/08_performance.ipynb #0137d53b
 import os
@@ -19,6 +20,8 @@ import numpy as np
 from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
 from .densities import (EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, compute_precision_cholesky,
                                 gaussian_log_prob, log_det_cholesky)
+from .bernoulli import BernoulliMixture
+from .dirichlet import MultinomialMixture
 from .em import InMemoryExecutor, check_integer, check_real, register_executor
 from .gaussian import GaussianMixture, _far_from_centre, gaussian_parameters, gaussian_statistics
 
@@ -614,7 +617,7 @@ class FusedExecutor(InMemoryExecutor):
     every later one of the run take the readable path of `InMemoryExecutor`."""
     name, automatic = "fused", True
     runs = ("families whose log-densities have a linear form registered with register_linear_form "
-            "(GaussianMixture), on an in-memory array")
+            "(GaussianMixture, BernoulliMixture, MultinomialMixture), on an in-memory array")
 
     @classmethod
     def make(cls, model, X, sample_weight):
@@ -651,4 +654,76 @@ class FusedExecutor(InMemoryExecutor):
 
 
 register_executor(FusedExecutor)
+
+
+# %% ../nbs/08_performance.ipynb #44dbae8f
+class BernoulliLinearForm:
+    """[Chapter 04](04_bernoulli.ipynb)'s `BernoulliMixture` in the form of @eq-bernoulli-linear, for the fused
+    pass: log pi_k + log p(x | p_k) = theta_k . [x, 1], h(x) = 0. Built from the model being fitted; its
+    methods read the model's current parameters, and `m_step` sets new ones."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def features(self, X, sample_weight):
+        "(q, write_features): phi(x) = [x, 1] (q = d + 1), written into a chunk's (q, rows) buffer."
+        d = X.shape[1]
+
+        def write_features(block, out):               # out: (q, rows)
+            out[:d] = block.T
+            out[d] = 1.0
+
+        return d + 1, write_features
+
+    def coefficients(self):
+        """(theta (k, d + 1), None): theta_k = [log p_k - log(1 - p_k), log pi_k + sum_j log(1 - p_kj)];
+        every component is exact."""
+        model = self.model
+        log_p, log_q = np.log(model.probs_), np.log1p(-model.probs_)
+        with np.errstate(divide="ignore"):
+            constant = np.log(model.weights_) + log_q.sum(axis=1)
+        return np.concatenate([log_p - log_q, constant[:, None]], axis=1), None
+
+    def row_constant(self):
+        "sum_i w_i h(x_i) = 0."
+        return 0.0
+
+    def m_step(self, S, X, sample_weight, log_normaliser):
+        """The family's M-step from S = sum_i w_i r_ik [x_i, 1]: counts N_k = S[:, -1], sums S[:, :-1].
+        Returns True (the step is done)."""
+        self.model._m_step_from_statistics({"counts": S[:, -1], "sums": S[:, :-1]})
+        return True
+
+
+# %% ../nbs/08_performance.ipynb #9c575796
+class MultinomialLinearForm(BernoulliLinearForm):
+    """[Chapter 05](05_dirichlet.ipynb)'s `MultinomialMixture` in the form of @eq-multinomial-linear: the
+    Bernoulli form's features [x, 1] and M-step from S, with theta_k = [log p_k, log pi_k] and h(x) the
+    log multinomial coefficient, whose sum over the rows is fixed once, in `features`."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.constant = 0.0
+
+    def features(self, X, sample_weight):
+        """As the Bernoulli form's; also fixes sum_i w_i h(x_i), from the log coefficients the family caches
+        during `fit`."""
+        log_coefficient, _ = self.model._statistics(X)
+        self.constant = float(log_coefficient.sum() if sample_weight is None else sample_weight @ log_coefficient)
+        return super().features(X, sample_weight)
+
+    def coefficients(self):
+        "(theta (k, V + 1), None): theta_k = [log p_k, log pi_k]; every component is exact."
+        model = self.model
+        with np.errstate(divide="ignore"):
+            return np.concatenate([np.log(model.probs_), np.log(model.weights_)[:, None]], axis=1), None
+
+    def row_constant(self):
+        "sum_i w_i h(x_i), the log multinomial coefficients of the rows, weighted."
+        return self.constant
+
+
+# %% ../nbs/08_performance.ipynb #ebea032f
+register_linear_form(BernoulliMixture, BernoulliLinearForm)
+register_linear_form(MultinomialMixture, MultinomialLinearForm)
 

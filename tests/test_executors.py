@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import mixlearn.scaling
-from test_scaling import FAMILIES, IDS, _close, _gaussian_data, _regression_data
+from test_scaling import FAMILIES, IDS, _binary_data, _close, _count_data, _gaussian_data, _regression_data
 
 requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None, reason="needs the dask extra")
 RTOL = 1e-10
@@ -62,6 +62,21 @@ def test_the_fused_executor_gives_the_readable_fit(covariance_type, max_iter):
     fused = _fit(GaussianMixture(3, executor="fused", **settings), X, sample_weight=w)
     assert (readable.executor_, fused.executor_) == ("memory", "fused")
     _same_fit(fused, readable, ("means_", "covariances_"))
+
+
+@pytest.mark.parametrize("family, data", [("BernoulliMixture", _binary_data), ("MultinomialMixture", _count_data)])
+@pytest.mark.parametrize("max_iter", [0, 4])
+def test_the_fused_executor_gives_the_readable_fit_of_bernoulli_and_multinomial(family, data, max_iter):
+    "Chapter 08's Bernoulli and multinomial linear forms: executor='fused' against executor='memory'."
+    import mixlearn
+    X = data()
+    w = _weights(len(X))
+    settings = dict(max_iter=max_iter, tol=0, n_init=2, init_params="random", random_state=0)
+    readable = _fit(getattr(mixlearn, family)(3, executor="memory", **settings), X, sample_weight=w)
+    fused = _fit(getattr(mixlearn, family)(3, executor="fused", **settings), X, sample_weight=w)
+    automatic = _fit(getattr(mixlearn, family)(3, **settings), X, sample_weight=w)
+    assert (readable.executor_, fused.executor_, automatic.executor_) == ("memory", "fused", "fused")
+    _same_fit(fused, readable, ("probs_",))
 
 
 @requires_dask
@@ -117,15 +132,15 @@ def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks):
 
 
 @pytest.mark.parametrize("model, executor, match", [
-    ("bernoulli", "fused", "executor='fused' cannot fit BernoulliMixture on this data: it runs families whose"),
+    ("categorical", "fused", "executor='fused' cannot fit CategoricalMixture on this data: it runs families whose"),
     ("gaussian", "dask", "executor='dask' cannot fit GaussianMixture on this data: it runs a dask.array.Array"),
     ("gaussian", "online", "it runs stepwise EM through partial_fit, not fit"),
     ("gaussian", "gpu", r"executor must be 'auto' or one of \['blocks', 'dask', 'fused', 'memory', 'online'\]; got 'gpu'"),
 ])
 def test_an_executor_that_cannot_run_the_fit_is_a_clear_error(model, executor, match):
-    from mixlearn import BernoulliMixture, GaussianMixture
+    from mixlearn import CategoricalMixture, GaussianMixture
     X = (_gaussian_data() > 0).astype(float)
-    estimator = (BernoulliMixture if model == "bernoulli" else GaussianMixture)(2, executor=executor)
+    estimator = (CategoricalMixture if model == "categorical" else GaussianMixture)(2, executor=executor)
     with pytest.raises(ValueError, match=match):
         estimator.fit(X)
 
@@ -139,8 +154,10 @@ def test_an_in_memory_executor_refuses_a_dask_array():
 
 
 def test_every_fit_says_which_executor_ran():
-    from mixlearn import BernoulliMixture, GaussianMixture
+    from mixlearn import BernoulliMixture, CategoricalMixture, GaussianMixture, MultinomialMixture
     X = np.random.default_rng(0).normal(size=(300, 2))
     assert _fit(GaussianMixture(2, random_state=0), X).executor_ == "fused"       # chapter 08's pass
     assert _fit(GaussianMixture(2, random_state=0, executor="memory"), X).executor_ == "memory"
-    assert _fit(BernoulliMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "memory"
+    assert _fit(BernoulliMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "fused"
+    assert _fit(MultinomialMixture(2, random_state=0), np.floor(np.abs(3 * X))).executor_ == "fused"
+    assert _fit(CategoricalMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "memory"
