@@ -318,7 +318,7 @@ def plot_criterion_curves(table, criterion="bic", *, ax=None, mark_best=True):
     ax.legend(fontsize=8)
     return ax
 
-# %% ../nbs/81_plotting.ipynb #0251d3b8
+# %% ../nbs/81_plotting.ipynb #5dddb04c
 def _check_iterations(iterations):
     "A non-empty list of non-negative ints or None."
     try:
@@ -342,6 +342,35 @@ def _snapshot(model, params, X, max_iter):
         return copy.fit(X)
 
 
+def _check_snapshot_model(model):
+    "The parameters of an EM mixture whose copies all start from the same initialisation (an int seed or every *_init)."
+    params = model.get_params()
+    if "max_iter" not in params or "random_state" not in params:
+        raise TypeError(f"model must be an EM mixture with max_iter and random_state parameters; "
+                        f"got {type(model).__name__}")
+    seeded = isinstance(params["random_state"], numbers.Integral) and not isinstance(params["random_state"], bool)
+    starts = [value for name, value in params.items() if name.endswith("_init") and name != "n_init"]
+    if not seeded and not (starts and all(value is not None for value in starts)):
+        raise ValueError("model.random_state must be an int (or every *_init given) so that all snapshots start "
+                         f"from the same initialisation; got random_state={params['random_state']!r}")
+    return params
+
+# %% ../nbs/81_plotting.ipynb #27374dc5
+def _draw_snapshot(ax, snapshot, X, t, covariance_type):
+    "One panel: the samples coloured by responsibility, the 1- and 2-sd ellipses, the means, and a title."
+    colors = component_colors(len(snapshot.means_))
+    ax.scatter(X[:, 0], X[:, 1], c=responsibility_colors(snapshot.predict_proba(X), colors), s=6)
+    plot_ellipses(snapshot.means_, snapshot.covariances_, covariance_type, ax=ax, colors=colors)
+    ax.scatter(snapshot.means_[:, 0], snapshot.means_[:, 1], marker="X", s=50, c=colors, edgecolors="k",
+               zorder=3)
+    if t is None:
+        state = "converged" if snapshot.converged_ else "stopped at max_iter"
+        label = f"{state} ({snapshot.n_iter_} iterations)"
+    else:
+        label = f"after {t} iteration{'' if t == 1 else 's'}"
+    ax.set_title(f"{label}: mean log p = {snapshot.score(X):.3f}", fontsize=8)
+
+
 def plot_em_snapshots(model, X, iterations=(0, 1, 5, None), *, axes=None, ncols=2):
     """One panel per t in `iterations`: a copy of `model` after t EM iterations on X (None = to convergence).
 
@@ -356,15 +385,7 @@ def plot_em_snapshots(model, X, iterations=(0, 1, 5, None), *, axes=None, ncols=
     iterations = _check_iterations(iterations)
     if not isinstance(ncols, numbers.Integral) or isinstance(ncols, bool) or ncols < 1:
         raise ValueError(f"ncols must be a positive integer; got {ncols!r}")
-    params = model.get_params()
-    if "max_iter" not in params or "random_state" not in params:
-        raise TypeError(f"model must be an EM mixture with max_iter and random_state parameters; "
-                        f"got {type(model).__name__}")
-    seeded = isinstance(params["random_state"], numbers.Integral) and not isinstance(params["random_state"], bool)
-    starts = [value for name, value in params.items() if name.endswith("_init") and name != "n_init"]
-    if not seeded and not (starts and all(value is not None for value in starts)):
-        raise ValueError("model.random_state must be an int (or every *_init given) so that all snapshots start "
-                         f"from the same initialisation; got random_state={params['random_state']!r}")
+    params = _check_snapshot_model(model)
     import matplotlib.pyplot as plt
     if axes is None:
         nrows, ncols = -(-len(iterations) // ncols), min(ncols, len(iterations))
@@ -376,18 +397,8 @@ def plot_em_snapshots(model, X, iterations=(0, 1, 5, None), *, axes=None, ncols=
     covariance_type = getattr(model, "covariance_type", "full")
     bounds = _data_bounds(X[:, :2], margin=0.05)
     for number, (ax, t) in enumerate(zip(panels, iterations)):
-        snapshot = _snapshot(model, params, X, params["max_iter"] if t is None else t)
-        colors = component_colors(len(snapshot.means_))
-        ax.scatter(X[:, 0], X[:, 1], c=responsibility_colors(snapshot.predict_proba(X), colors), s=6)
-        plot_ellipses(snapshot.means_, snapshot.covariances_, covariance_type, ax=ax, colors=colors)
-        ax.scatter(snapshot.means_[:, 0], snapshot.means_[:, 1], marker="X", s=50, c=colors, edgecolors="k",
-                   zorder=3)
-        if t is None:
-            state = "converged" if snapshot.converged_ else "stopped at max_iter"
-            label = f"{state} ({snapshot.n_iter_} iterations)"
-        else:
-            label = f"after {t} iteration{'' if t == 1 else 's'}"
-        ax.set_title(f"{label}: mean log p = {snapshot.score(X):.3f}", fontsize=8)
+        _draw_snapshot(ax, _snapshot(model, params, X, params["max_iter"] if t is None else t), X, t,
+                       covariance_type)
         ax.set(xlim=bounds[:2], ylim=bounds[2:])
         if number + ncols >= len(iterations):                           # nothing below: label the x axis
             ax.set_xlabel("$x_1$")
@@ -398,7 +409,7 @@ def plot_em_snapshots(model, X, iterations=(0, 1, 5, None), *, axes=None, ncols=
         ax.set_visible(False)
     return panels[0].figure
 
-
+# %% ../nbs/81_plotting.ipynb #b6769a8e
 def plot_bound(model, *, ax=None):
     """The bound `model.lower_bounds_` at every EM iteration of a fitted model (it never decreases).
 
