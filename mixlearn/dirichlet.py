@@ -245,15 +245,19 @@ class _CountMixture(BaseMixture):
 
     def _fit(self, X, sample_weight):
         if self._taken_as_is(X):                           # a Dask array: its executor validates the chunks
-            return super()._fit(X, sample_weight)
-        X = self._check_X(X, reset=True)
-        self._cache = (X, multinomial_log_coefficient(X), _nonzero_counts(X))
-        try:
             resp = super()._fit(X, sample_weight)
-        finally:
-            self._cache = None                             # do not keep the training data
-        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.n_trials_ = max(1, int(round(np.average(X.sum(axis=1), weights=weights))))
+        else:
+            X = self._check_X(X, reset=True)
+            self._cache = (X, multinomial_log_coefficient(X), _nonzero_counts(X))
+            try:
+                resp = super()._fit(X, sample_weight)
+            finally:
+                self._cache = None                         # do not keep the training data
+        totals = X.sum(axis=1)                             # the (weighted) mean row total, NumPy or Dask alike
+        if sample_weight is not None and not hasattr(sample_weight, "compute"):
+            sample_weight = np.asarray(sample_weight, dtype=float)
+        mean_total = totals.mean() if sample_weight is None else (totals * sample_weight).sum() / sample_weight.sum()
+        self.n_trials_ = max(1, int(round(float(mean_total.compute() if hasattr(mean_total, "compute") else mean_total))))
         return resp
 
     def sample(self, n_samples=1, n_trials=None):

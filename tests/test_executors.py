@@ -161,3 +161,18 @@ def test_every_fit_says_which_executor_ran():
     assert _fit(BernoulliMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "fused"
     assert _fit(MultinomialMixture(2, random_state=0), np.floor(np.abs(3 * X))).executor_ == "fused"
     assert _fit(CategoricalMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "memory"
+
+
+@requires_dask
+@pytest.mark.parametrize("family", ["multinomial", "dmm"])
+def test_a_count_mixture_fitted_on_dask_knows_its_row_total_and_samples(family):
+    import dask.array as da
+    from mixlearn import DirichletMultinomialMixture, MultinomialMixture
+    from test_scaling import _count_data
+    X = _count_data()
+    w = list(_weights(len(X)))                       # a plain list, as a user may pass it
+    make = (MultinomialMixture if family == "multinomial" else DirichletMultinomialMixture)
+    on_dask = _fit(make(3, random_state=0, max_iter=3), da.from_array(X, chunks=(100, X.shape[1])), sample_weight=w)
+    in_memory = _fit(make(3, random_state=0, max_iter=3), X, sample_weight=w)
+    assert on_dask.n_trials_ == in_memory.n_trials_ == 40
+    assert (on_dask.sample(5)[0].sum(axis=1) == 40).all()
