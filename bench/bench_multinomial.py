@@ -35,8 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mixlearn.em import row_sums  # noqa: E402
-from mixlearn.dirichlet import (DirichletMultinomialMixture, MultinomialMixture,  # noqa: E402
-                                _nonzero_counts, multinomial_log_coefficient)
+from mixlearn.dirichlet import DirichletMultinomialMixture, MultinomialMixture  # noqa: E402
 
 
 def make_counts(n, V, rng, n_topics=20, mean_length=200):
@@ -64,19 +63,19 @@ def median_time(function, repeat):
 def em_iteration_times(model, X, W, repeat):
     """Median times of the GEMM floor `X @ W` and of one engine EM iteration (E-step, bound, M-step,
     with fit's cached statistics), measured alternately so that both see the same machine load."""
-    model._cache = (X, multinomial_log_coefficient(X), _nonzero_counts(X))
+    model._fit_cache = {}                                  # what fit keeps for its X (`_cached`)
     buffer = np.empty((model.n_components, X.shape[0])).T
 
     def iteration():
         log_prob_norm, resp = model._e_step(X, out=buffer)
-        model._objective(*row_sums(model, log_prob_norm, resp, None))
-        model._m_step(X, resp)
+        model._objective(*row_sums(log_prob_norm, None))
+        model._update(X, resp)
     iteration()                                            # warm up
     floors, iterations = [], []
     for _ in range(repeat):
         floors.append(median_time(lambda: X @ W, 1))
         iterations.append(median_time(iteration, 1))
-    model._cache = None
+    del model._fit_cache
     return statistics.median(floors), statistics.median(iterations)
 
 

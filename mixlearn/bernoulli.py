@@ -90,32 +90,25 @@ def _describe_values(values, limit=5):
 class _BernoulliParameters:
     "BernoulliMixture's data check, hyperparameter checks, start and parameter count."
 
-    def _validate_data(self, X):
-        "X must hold only 0 and 1; the message lists the offending values."
+    def _check_data(self, X, y, fitting):
+        """X must hold only 0 and 1 (the message lists the offending values); at `fit`, alpha > 0,
+        weights_init (k,) on the simplex and probs_init (k, d) strictly inside (0, 1)."""
         bad = (X != 0) & (X != 1)
         if bad.any():
             raise ValueError(f"X must contain only 0 and 1 (binary data) for {type(self).__name__}; got "
                              f"{int(bad.sum())} other value(s): {_describe_values(X[bad])}")
+        if fitting:
+            _check_alpha(self.alpha)
+            if self.weights_init is not None:
+                check_weights_init(self.weights_init, self.n_components)
+            if self.probs_init is not None:
+                _check_init("probs_init", self.probs_init, (self.n_components, X.shape[1]), 0.0, 1.0,
+                            open_interval=True)
         return X
 
-    def _check_parameters(self, X):
-        "alpha > 0; weights_init (k,) on the simplex; probs_init (k, d) strictly inside (0, 1)."
-        _check_alpha(self.alpha)
-        if self.weights_init is not None:
-            check_weights_init(self.weights_init, self.n_components)
-        if self.probs_init is not None:
-            _check_init("probs_init", self.probs_init, (self.n_components, X.shape[1]), 0.0, 1.0,
-                        open_interval=True)
-
-    def _needs_initial_responsibilities(self):
-        return self.weights_init is None or self.probs_init is None
-
-    def _initialize(self, X, resp):
-        "First parameters: one M-step from `resp`, then any user-given `*_init` replaces its part."
-        if resp is not None:
-            weights, probs = bernoulli_parameters(bernoulli_statistics(X, resp), self.alpha)
-        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, dtype=float)
-        self.probs_ = probs if self.probs_init is None else np.array(self.probs_init, dtype=float)
+    def _initialize(self, X, responsibilities):
+        "One M-step from the starting responsibilities, then each user-given `*_init` in place of its part."
+        self._start_with(X, responsibilities, weights_=self.weights_init, probs_=self.probs_init)
 
     def _n_parameters(self):
         "Free parameters: k - 1 weights and k d probabilities."
@@ -124,20 +117,17 @@ class _BernoulliParameters:
 
 # %% ../nbs/04_bernoulli.ipynb #bc758612
 class _BernoulliSteps:
-    "BernoulliMixture's M-step (from rows or sums), MAP objective, log-density and sampler."
+    "BernoulliMixture's statistics and M-step, MAP objective, log-density and sampler."
 
-    def _m_step(self, X, resp):
-        "Statistics of the rows, then the smoothed parameters."
-        self.weights_, self.probs_ = bernoulli_parameters(bernoulli_statistics(X, resp), self.alpha)
-
-    def _block_statistics(self, X, resp):
-        "Sums that add across blocks of rows (chapter 09)."
+    def _statistics(self, X, resp):
+        "N_k and sum_i r_ik x_i (`bernoulli_statistics`): sums over rows."
         return bernoulli_statistics(X, resp)
 
-    def _m_step_from_statistics(self, statistics):
+    def _m_step(self, statistics, sums=None):
+        "The smoothed parameters from the summed statistics (`bernoulli_parameters`)."
         self.weights_, self.probs_ = bernoulli_parameters(statistics, self.alpha)
 
-    def _objective(self, log_likelihood, weight, terms):
+    def _objective(self, log_likelihood, weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / W, with the Beta(alpha + 1,
         alpha + 1) log prior alpha sum_kj [log p_kj + log(1 - p_kj)] (its constant dropped)."""
         return float(log_likelihood + bernoulli_log_prior(self.probs_, self.alpha)) / weight
@@ -165,8 +155,6 @@ class BernoulliMixture(_BernoulliParameters, _BernoulliSteps, BaseMixture):
     is the mean log-likelihood alone.
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
     eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
-
-    _parameter_names = ("weights_", "probs_")
 
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, probs_init=None, random_state=None,
@@ -235,14 +223,14 @@ def categorical_log_prior(probs, alpha):
 class _CategoricalCodes:
     "CategoricalMixture's checks: integer codes, n_categories_, alpha and weights_init."
 
-    def _check_X(self, X, reset):
-        "Integer codes >= 0; at fit, fix `n_categories_`; later, reject codes beyond it (unseen categories)."
-        X = super()._check_X(X, reset)
+    def _check_data(self, X, y, fitting):
+        """Integer codes >= 0; at fit, alpha, weights_init, and `n_categories_` fixed; later, codes beyond
+        it are rejected (unseen categories)."""
         bad = (X < 0) | (X != np.round(X))
         if bad.any():
             raise ValueError(f"X must contain integer category codes 0, 1, 2, ... for {type(self).__name__}; "
                              f"got {int(bad.sum())} negative or non-integer value(s): {_describe_values(X[bad])}")
-        if reset:
+        if fitting:
             if self.n_categories is not None:
                 categories = np.asarray(self.n_categories)
                 if (categories.dtype.kind not in "iu" or categories.shape != (X.shape[1],)
@@ -260,61 +248,41 @@ class _CategoricalCodes:
         if too_large.any():
             j = int(np.flatnonzero(too_large.any(axis=0))[0])
             raise ValueError(f"X has category code {X[too_large[:, j], j].max():g} in feature {j}, which "
-                             f"{'was not seen at fit' if not reset else 'is not below n_categories'} "
+                             f"{'was not seen at fit' if not fitting else 'is not below n_categories'} "
                              f"(codes 0..{n_categories[j] - 1}); refit, or give n_categories")
-        if reset:
+        if fitting:
             if (self.warm_start and hasattr(self, "n_categories_")
                     and not np.array_equal(n_categories, self.n_categories_)):
                 raise ValueError("n_categories changed between warm-started fits; set warm_start=False")
             self.n_categories_ = n_categories
+            _check_alpha(self.alpha)
+            if self.weights_init is not None:
+                check_weights_init(self.weights_init, self.n_components)
         return X
-
-    def _check_parameters(self, X):
-        _check_alpha(self.alpha)
-        if self.weights_init is not None:
-            check_weights_init(self.weights_init, self.n_components)
 
 # %% ../nbs/04_bernoulli.ipynb #97e061d4
 class _CategoricalSteps:
-    "CategoricalMixture's one-hot cache, start, M-step (from rows or sums), MAP objective and log-density."
+    "CategoricalMixture's one-hot rows, start, statistics and M-step, MAP objective and log-density."
 
     def _encode(self, X):
-        "One-hot rows of X, cached for the X that EM passes at every iteration."
-        cached = getattr(self, "_encoded_cache", None)
-        if cached is not None and cached[0] is X:
-            return cached[1]
-        encoded = one_hot(X, self.n_categories_)
-        if cached is not None:                  # only during fit: EM passes the same X every iteration
-            self._encoded_cache = (X, encoded)
-        return encoded
+        "One-hot rows of X, made once per fit for the X that EM passes at every iteration (`_cached`)."
+        return self._cached(X, "one_hot", lambda X: one_hot(X, self.n_categories_))
 
-    def _fit(self, X, sample_weight):
-        self._encoded_cache = (None, None)      # switch the cache on for this fit
-        try:
-            return super()._fit(X, sample_weight)
-        finally:
-            del self._encoded_cache             # keep no reference to the training data
+    def _initialize(self, X, responsibilities):
+        "One M-step from the starting responsibilities; a user-given `weights_init` replaces the weights."
+        self._update(X, responsibilities())
+        if self.weights_init is not None:
+            self.weights_ = np.array(self.weights_init, dtype=float)
 
-    def _initialize(self, X, resp):
-        weights, self.probs_ = self._parameters_from(X, resp)
-        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, dtype=float)
-
-    def _parameters_from(self, X, resp):
-        statistics = categorical_statistics(self._encode(X), resp)
-        return categorical_parameters(statistics, self.n_categories_, self.alpha)
-
-    def _m_step(self, X, resp):
-        "One-hot sums S = resp^T @ one_hot(X), then the smoothed parameters."
-        self.weights_, self.probs_ = self._parameters_from(X, resp)
-
-    def _block_statistics(self, X, resp):
-        "One-hot sums of a block of rows: they add across blocks (chapter 09)."
+    def _statistics(self, X, resp):
+        "N_k and the one-hot sums S = resp^T @ one_hot(X): sums over rows."
         return categorical_statistics(self._encode(X), resp)
 
-    def _m_step_from_statistics(self, statistics):
+    def _m_step(self, statistics, sums=None):
+        "The smoothed parameters from the summed statistics (`categorical_parameters`)."
         self.weights_, self.probs_ = categorical_parameters(statistics, self.n_categories_, self.alpha)
 
-    def _objective(self, log_likelihood, weight, terms):
+    def _objective(self, log_likelihood, weight):
         """The objective MAP-EM increases: (log-likelihood + log prior) / W, with the Dirichlet(alpha + 1)
         log prior alpha sum_kjc log theta_kjc (its constant dropped)."""
         return float(log_likelihood + categorical_log_prior(self.probs_, self.alpha)) / weight
@@ -326,10 +294,7 @@ class _CategoricalSteps:
 
 # %% ../nbs/04_bernoulli.ipynb #2b85e33c
 class _CategoricalParameters:
-    "CategoricalMixture's fitted parameters: a copy for the parameters API, the count, the sampler."
-
-    def _get_parameters(self):
-        return {"weights_": self.weights_.copy(), "probs_": [p.copy() for p in self.probs_]}
+    "CategoricalMixture's parameter count and sampler."
 
     def _n_parameters(self):
         "Free parameters: k - 1 weights and k (c_j - 1) probabilities per feature."
@@ -358,8 +323,6 @@ class CategoricalMixture(_CategoricalCodes, _CategoricalSteps, _CategoricalParam
     (the MAP objective (log-likelihood + log prior) / N, as in `BernoulliMixture`).
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
     eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
-
-    _parameter_names = ("weights_", "probs_")
 
     def __init__(self, n_components=1, *, alpha=1.0, n_categories=None, tol=1e-3, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, random_state=None,

@@ -221,44 +221,25 @@ def dirichlet_multinomial_fixed_point_from_histograms(cells, totals, n_features,
 
 # %% ../nbs/05_dirichlet.ipynb #b23ffb64
 class _CountMixture(BaseMixture):
-    """What the two count mixtures share: count validation, the per-row statistics of X cached during
-    `fit` (log multinomial coefficients, nonzero entries), and `sample(n_samples, n_trials)`."""
+    """What the two count mixtures share: count validation, the per-row terms of X computed once per fit
+    (log multinomial coefficients, nonzero entries), the mean row total `n_trials_`, and
+    `sample(n_samples, n_trials)`."""
 
-    def _validate_data(self, X):
+    def _check_data(self, X, y, fitting):
         return check_counts(X)
 
-    def _statistics(self, X):
-        "(log_coefficient, nonzero) of X: from the cache during `fit`, else computed."
-        cache = getattr(self, "_cache", None)
-        if cache is not None and cache[0] is X:
-            return cache[1], cache[2]
-        return multinomial_log_coefficient(X), _nonzero_counts(X)
+    def _prepare(self, data_sums):
+        "`n_trials_`: the (weighted) mean row total of all the rows, the default of `sample`."
+        totals = data_sums(lambda X, w: {"weight": w.sum(), "words": w @ X.sum(axis=1)})
+        self.n_trials_ = max(1, int(round(float(totals["words"] / totals["weight"]))))
+
+    def _row_terms(self, X):
+        "(log_coefficient, nonzero) of X, once per fit (`_cached`)."
+        return self._cached(X, "row_terms", lambda X: (multinomial_log_coefficient(X), _nonzero_counts(X)))
 
     def _histogram_keys(self, X, nonzero):
-        "`histogram_keys(X)`: from the cache during `fit` (found at the first M-step), else computed."
-        cache = getattr(self, "_cache", None)
-        if cache is not None and cache[0] is X:
-            if len(cache) == 3:
-                self._cache = cache = cache + (histogram_keys(X, nonzero),)
-            return cache[3]
-        return histogram_keys(X, nonzero)
-
-    def _fit(self, X, sample_weight):
-        if self._taken_as_is(X):                           # a Dask array: its executor validates the chunks
-            resp = super()._fit(X, sample_weight)
-        else:
-            X = self._check_X(X, reset=True)
-            self._cache = (X, multinomial_log_coefficient(X), _nonzero_counts(X))
-            try:
-                resp = super()._fit(X, sample_weight)
-            finally:
-                self._cache = None                         # do not keep the training data
-        totals = X.sum(axis=1)                             # the (weighted) mean row total, NumPy or Dask alike
-        if sample_weight is not None and not hasattr(sample_weight, "compute"):
-            sample_weight = np.asarray(sample_weight, dtype=float)
-        mean_total = totals.mean() if sample_weight is None else (totals * sample_weight).sum() / sample_weight.sum()
-        self.n_trials_ = max(1, int(round(float(mean_total.compute() if hasattr(mean_total, "compute") else mean_total))))
-        return resp
+        "`histogram_keys(X)`, once per fit (`_cached`)."
+        return self._cached(X, "histogram_keys", lambda X: histogram_keys(X, nonzero))
 
     def sample(self, n_samples=1, n_trials=None):
         """Draw `(X, labels)`: X (n_samples, V) int64 counts whose row totals are `n_trials` (an int, or
@@ -269,17 +250,23 @@ class _CountMixture(BaseMixture):
         if (trials.dtype.kind not in "iu" or trials.ndim > 1 or (trials.ndim == 1 and len(trials) != n_samples)
                 or (trials < 0).any()):
             raise ValueError(f"n_trials must be a non-negative integer or {n_samples} of them; got {n_trials!r}")
-        trials = np.broadcast_to(trials, (n_samples,)).astype(np.int64)
-        rng = check_random_state(self.random_state)
+        return self._sample(n_samples, check_random_state(self.random_state), trials)
+
+    def _sample(self, n_samples, rng, n_trials=None):
+        "Ancestral sampling: (X (n_samples, V) int64 counts with row totals `n_trials` (default `n_trials_`), labels)."
+        trials = np.broadcast_to(self.n_trials_ if n_trials is None else n_trials, (n_samples,)).astype(np.int64)
         labels = rng.choice(len(self.weights_), size=n_samples, p=self.weights_)
-        probs = self._sample_probs(labels, rng)
-        return rng.multinomial(trials, probs).astype(np.int64), labels
+        return rng.multinomial(trials, self._sample_probs(labels, rng)).astype(np.int64), labels
 
 # %% ../nbs/05_dirichlet.ipynb #2dc50bea
 class _MultinomialParameters:
     "MultinomialMixture's hyperparameter checks and its start from responsibilities or user-given `*_init`."
 
-    def _check_parameters(self, X):
+    def _check_data(self, X, y, fitting):
+        "Counts; at `fit`, alpha > 0, weights_init on the simplex and probs_init (k, V) positive rows summing to 1."
+        X = super()._check_data(X, y, fitting)
+        if not fitting:
+            return X
         check_real("alpha", self.alpha, 0.0)
         if self.alpha <= 0:
             raise ValueError(f"alpha must be > 0 (with no pseudo-count an unseen word gets p = 0 and "
@@ -293,34 +280,26 @@ class _MultinomialParameters:
                 raise ValueError(f"probs_init must be positive; got min {probs.min():.4g}")
             if not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-6):
                 raise ValueError(f"probs_init rows must sum to 1; got sums {probs.sum(axis=1)}")
+        return X
 
-    def _needs_initial_responsibilities(self):
-        return self.weights_init is None or self.probs_init is None
-
-    def _initialize(self, X, resp):
+    def _initialize(self, X, responsibilities):
         "One M-step from the starting responsibilities; user-given `*_init` replace their part."
-        if resp is not None:
-            weights, probs = multinomial_m_step(X, resp, self.alpha)
-        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, dtype=float)
-        self.probs_ = probs if self.probs_init is None else np.array(self.probs_init, dtype=float)
+        self._start_with(X, responsibilities, weights_=self.weights_init, probs_=self.probs_init)
 
 # %% ../nbs/05_dirichlet.ipynb #4b7efdba
 class _MultinomialSteps:
-    "MultinomialMixture's E- and M-step hooks, from rows or from sums over blocks of rows."
+    "MultinomialMixture's statistics, M-step, log-density, parameter count and sampler."
 
-    def _m_step(self, X, resp):
-        self.weights_, self.probs_ = multinomial_m_step(X, resp, self.alpha)
-
-    def _block_statistics(self, X, resp):
-        "N_k and the word counts sum_i r_ik x_ij of a block of rows: they add across blocks (chapter 09)."
+    def _statistics(self, X, resp):
+        "N_k and the word counts sum_i r_ik x_ij: sums over rows (they add across blocks, chapter 09)."
         return {"counts": resp.sum(axis=0), "sums": resp.T @ X}
 
-    def _m_step_from_statistics(self, statistics):
+    def _m_step(self, statistics, sums=None):
         "@eq-multinomial-m-step from the summed statistics."
         self.weights_, self.probs_ = multinomial_parameters(statistics["counts"], statistics["sums"], self.alpha)
 
     def _log_prob(self, X, out=None):
-        log_coefficient, _ = self._statistics(X)
+        log_coefficient, _ = self._row_terms(X)
         return multinomial_log_prob(X, self.probs_, out=out, log_coefficient=log_coefficient)
 
     def _n_parameters(self):
@@ -339,8 +318,6 @@ class MultinomialMixture(_MultinomialParameters, _MultinomialSteps, _CountMixtur
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
     eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
-    _parameter_names = ("weights_", "probs_")
-
     def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, probs_init=None, random_state=None, warm_start=False, verbose=0,
                  verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
@@ -357,7 +334,11 @@ class MultinomialMixture(_MultinomialParameters, _MultinomialSteps, _CountMixtur
 class _DirichletMultinomialParameters:
     "DirichletMultinomialMixture's hyperparameter checks, start, parameter count and derived parameters."
 
-    def _check_parameters(self, X):
+    def _check_data(self, X, y, fitting):
+        "Counts; at `fit`, the fixed point's settings, the Gamma prior, weights_init and alphas_init (k, V) positive."
+        X = super()._check_data(X, y, fitting)
+        if not fitting:
+            return X
         check_integer("fixed_point_max_iter", self.fixed_point_max_iter, 1)
         check_real("fixed_point_tol", self.fixed_point_tol, 0.0)
         check_real("alpha_floor", self.alpha_floor, 0.0)
@@ -372,18 +353,17 @@ class _DirichletMultinomialParameters:
             alphas = check_init_array("alphas_init", self.alphas_init, (k, V))
             if (alphas <= 0).any():
                 raise ValueError(f"alphas_init must be positive; got min {alphas.min():.4g}")
+        return X
 
-    def _needs_initial_responsibilities(self):
-        return self.weights_init is None or self.alphas_init is None
-
-    def _initialize(self, X, resp):
+    def _initialize(self, X, responsibilities):
         "Flat start alphas = V * smoothed mean proportions, then one M-step; `*_init` replace their part."
-        if resp is not None:
+        if self.weights_init is None or self.alphas_init is None:
+            resp = responsibilities()
             _, probs = multinomial_m_step(X, resp, 0.5)
             self.alphas_ = probs * X.shape[1]
-            self._m_step(X, resp)
-            weights = self.weights_
-        self.weights_ = weights if self.weights_init is None else np.array(self.weights_init, dtype=float)
+            self._update(X, resp)
+        if self.weights_init is not None:
+            self.weights_ = np.array(self.weights_init, dtype=float)
         if self.alphas_init is not None:
             self.alphas_ = np.array(self.alphas_init, dtype=float)
 
@@ -407,20 +387,16 @@ class _DirichletMultinomialParameters:
 
 # %% ../nbs/05_dirichlet.ipynb #6c8a9b44
 class _DirichletMultinomialSteps:
-    "DirichletMultinomialMixture's E- and M-step hooks, its MAP bound and its sampler."
+    "DirichletMultinomialMixture's statistics and M-step, its MAP bound, log-density and sampler."
 
-    def _m_step(self, X, resp):
-        "Minka's sweeps over the histograms of @eq-minka-histogram (the same numbers as over all entries)."
-        self._m_step_from_statistics(self._block_statistics(X, resp))
-
-    def _block_statistics(self, X, resp):
-        "N_k and the histograms H, G of @eq-minka-histogram for a block of rows: they add across blocks."
-        _, nonzero = self._statistics(X)
+    def _statistics(self, X, resp):
+        "N_k and the histograms H, G of @eq-minka-histogram: sums over rows, they add across blocks."
+        _, nonzero = self._row_terms(X)
         cells, totals = dirichlet_multinomial_histograms(X, resp, nonzero, self._histogram_keys(X, nonzero))
         return {"counts": resp.sum(axis=0), "cells": cells, "totals": totals}
 
-    def _m_step_from_statistics(self, statistics):
-        "Weights from N_k, alphas by the (MAP) fixed point over the summed histograms."
+    def _m_step(self, statistics, sums=None):
+        "Weights from N_k, alphas by Minka's (MAP) fixed point over the summed histograms (the same numbers as over all entries)."
         counts = statistics["counts"]
         self.weights_ = counts / counts.sum()
         self.alphas_ = dirichlet_multinomial_fixed_point_from_histograms(
@@ -432,12 +408,12 @@ class _DirichletMultinomialSteps:
         "@eq-dm-log-posterior's prior term summed over components and words (0 without a prior)."
         return dirichlet_multinomial_log_prior(self.alphas_, self.prior_shape, self.prior_rate)
 
-    def _objective(self, log_likelihood, weight, terms):
+    def _objective(self, log_likelihood, weight):
         "(log-likelihood + log prior) per unit weight, at the E-step's alphas: what MAP-EM never decreases."
         return (log_likelihood + self._log_prior()) / weight
 
     def _log_prob(self, X, out=None):
-        log_coefficient, nonzero = self._statistics(X)
+        log_coefficient, nonzero = self._row_terms(X)
         return dirichlet_multinomial_log_prob(X, self.alphas_, out=out, log_coefficient=log_coefficient,
                                               nonzero=nonzero)
 
@@ -461,8 +437,6 @@ class DirichletMultinomialMixture(_DirichletMultinomialParameters, _DirichletMul
     `lower_bound_`, `lower_bounds_`, `n_features_in_`; derived: `precisions_` = alphas_.sum(1) (k,) and
     `probs_` = alphas_ / precisions_ (k, V). `learning_decay`, `learning_offset`: the step sizes of
     `partial_fit` (chapter 09), whose statistics are the histograms of @eq-minka-histogram."""
-
-    _parameter_names = ("weights_", "alphas_")
 
     def __init__(self, n_components=1, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
                  weights_init=None, alphas_init=None, fixed_point_max_iter=50, fixed_point_tol=1e-6,

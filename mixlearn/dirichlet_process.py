@@ -16,9 +16,8 @@ from scipy.special import digamma, gammaln
 
 from .densities import (check_covariance_type, check_random_state, compute_precision_cholesky,
                                 gaussian_log_prob, log_det_cholesky, sample_gaussian_mixture)
-from .em import (BaseMixture, NotFittedError, check_init_array, check_integer, check_real,
-                         check_sample_weight)
-from .gaussian import _CentredStatistics, _far_from_centre, gaussian_parameters, gaussian_statistics
+from .em import BaseMixture, NotFittedError, check_init_array, check_integer, check_real, derived_parameter
+from .gaussian import _CentredStatistics, gaussian_parameters, gaussian_statistics, recentre_far_components
 
 # %% ../nbs/06_dirichlet_process.ipynb #4ad9c0bf
 def _check_sticks(v, name="v"):
@@ -158,12 +157,8 @@ def component_statistics(X, resp, covariance_type):
     statistics = gaussian_statistics(X, resp, covariance_type)
     counts = statistics["counts"]
     _, sample_means, sample_covariances = gaussian_parameters(statistics, covariance_type, reg_covar=0.0)
-    if covariance_type != "tied":                  # recompute far, tight components about their own mean
-        far = _far_from_centre(sample_means, sample_covariances, statistics["shift"], covariance_type)
-        for component in np.flatnonzero(far & (counts >= 2.0)):
-            own = gaussian_statistics(X, resp[:, [component]], covariance_type, shift=sample_means[component])
-            _, mean, covariance = gaussian_parameters(own, covariance_type, reg_covar=0.0)
-            sample_means[component], sample_covariances[component] = mean[0], covariance[0]
+    recentre_far_components(sample_means, sample_covariances, statistics["shift"], covariance_type, 0.0,
+                            lambda statistic: statistic(X, resp), eligible=counts >= 2.0)   # far, tight components
     return counts, sample_means, sample_covariances
 
 # %% ../nbs/06_dirichlet_process.ipynb #f62529e9
@@ -358,16 +353,15 @@ def _check_covariance_prior(covariance_prior, covariance_type, n_features):
     return prior
 
 # %% ../nbs/06_dirichlet_process.ipynb #358ccd33
-def _weighted_moments(X, sample_weight):
+def _weighted_moments(data_sums):
     """The weighted mean (d,), covariance (d, d) (like np.cov(X.T); None when the total weight is at most 1)
-    and total weight of the rows of X (n, d); sample_weight: (n,) or None (every row counts once)."""
-    n = X.shape[0]
-    weights = np.ones(n) if sample_weight is None else sample_weight
-    mean = weights @ X / weights.sum()
-    centred = X - mean
-    total = weights.sum()
-    covariance = (centred.T * weights) @ centred / (total - 1.0) if total > 1.0 else None
-    return mean, covariance, total
+    and total weight of all the rows, by two passes of `data_sums` (chapter 01's sums over every row, w the
+    row weights): the mean, then the scatter about it, which keeps the digits far from the origin."""
+    first = data_sums(lambda X, w: {"weight": w.sum(), "sums": w @ X})
+    total = float(first["weight"])
+    mean = first["sums"] / total
+    scatter = data_sums(lambda X, w: {"scatter": ((X - mean).T * w) @ (X - mean)})["scatter"]
+    return mean, scatter / (total - 1.0) if total > 1.0 else None, total
 
 
 def _default_covariance_prior(covariance, total, covariance_type, reg_covar):
@@ -393,69 +387,65 @@ def _default_covariance_prior(covariance, total, covariance_type, reg_covar):
 class _DPPriors:
     "The truncation, the hyperparameter checks and the Normal-Wishart prior used by the updates."
 
-    @property
-    def n_components(self):
-        "The number of components the engine works with: the truncation T."
-        return self.truncation
+    n_components = derived_parameter("truncation")      # the number of components the engine works with: T
 
-    def _check_common_parameters(self, X):
-        check_integer("truncation", self.truncation, 1)
-        if self.truncation > X.shape[0]:
-            raise ValueError(f"truncation={self.truncation} must be <= n_samples={X.shape[0]} (the initialisation "
-                             "needs a sample per component); lower truncation")
-        super()._check_common_parameters(X)
-
-    def _check_parameters(self, X):
-        "Hyperparameters and priors: types, shapes, constraints; sets the `*_prior_` attributes."
-        n, d = X.shape
+    def _check_data(self, X, y, fitting):
+        "At `fit`: hyperparameters and user-given priors (types, shapes, constraints); sets the priors not read from the data."
+        if not fitting:
+            return X
+        d = X.shape[1]
         check_covariance_type(self.covariance_type)
-        reg_covar = check_real("reg_covar", self.reg_covar, 0.0)
+        check_real("reg_covar", self.reg_covar, 0.0)
         self.concentration_ = _check_concentration(self.concentration)
-        if self.warm_start and hasattr(self, "converged_") and len(self.weights_) != self.truncation:
-            raise ValueError(f"truncation={self.truncation}, but this warm-started model has {len(self.weights_)} "
-                             "components; set warm_start=False to start afresh")
         self.mean_precision_prior_ = (1.0 if self.mean_precision_prior is None
                                       else _check_greater("mean_precision_prior", self.mean_precision_prior, 0.0))
         self.degrees_of_freedom_prior_ = (
             float(d) if self.degrees_of_freedom_prior is None
             else _check_greater("degrees_of_freedom_prior", self.degrees_of_freedom_prior, d - 1.0,
                                 f" (n_features - 1, for a Wishart in {d} dimensions)"))
-        moments = getattr(self, "_data_moments", None)       # (mean, covariance, total weight) of all of X
-        if moments is None:                                  # a Dask fit computes them over the chunks
-            sample_weight = check_sample_weight(getattr(self, "_fit_sample_weight", None), n)
-            moments = _weighted_moments(X, sample_weight)
-        mean, covariance, total = moments
-        self.mean_prior_ = (mean if self.mean_prior is None
-                            else check_init_array("mean_prior", self.mean_prior, (d,)))
+        if self.mean_prior is not None:
+            self.mean_prior_ = check_init_array("mean_prior", self.mean_prior, (d,))
         if self.covariance_prior is not None:
             self.covariance_prior_ = _check_covariance_prior(self.covariance_prior, self.covariance_type, d)
-            return
-        self.covariance_prior_ = _default_covariance_prior(covariance, total, self.covariance_type, reg_covar)
+        return X
+
+    def _prepare(self, data_sums):
+        """The priors read from all the rows (weighted: an integer weight counts a row that many times): the
+        mean and the covariance of X; the mean is also the centre of the statistics (chapter 02)."""
+        mean, covariance, total = _weighted_moments(data_sums)
+        self._centre = mean
+        if self.mean_prior is None:
+            self.mean_prior_ = mean
+        if self.covariance_prior is None:
+            self.covariance_prior_ = _default_covariance_prior(covariance, total, self.covariance_type, self.reg_covar)
 
     def _priors(self):
         "The Normal-Wishart prior, as keyword arguments of `normal_wishart_posterior` / `normal_wishart_kl`."
         return dict(mean_prior=self.mean_prior_, mean_precision_prior=self.mean_precision_prior_,
                     degrees_of_freedom_prior=self.degrees_of_freedom_prior_, covariance_prior=self.covariance_prior_)
 
-    def _fit(self, X, sample_weight):
-        # the default priors are weighted: keep sample_weight where _check_parameters can see it
-        self._fit_sample_weight = sample_weight
-        try:
-            return super()._fit(X, sample_weight)
-        finally:
-            del self._fit_sample_weight
-
 # %% ../nbs/06_dirichlet_process.ipynb #a0fb34f1
 class _DPUpdates:
-    "The coordinate ascent: the factors' updates (the engine's M-step) and the E-step's log-probabilities."
+    "The coordinate ascent: the factors' updates (the engine's M-step) and the E-step's terms."
 
-    def _m_step(self, X, resp):
-        "Sticks (@eq-stick-update) and components (@eq-normal-wishart-update) from `resp` (times sample_weight)."
-        self._update_factors(*component_statistics(X, resp, self.covariance_type))
+    def _m_step(self, statistics, sums=None):
+        """Sticks (@eq-stick-update) and components (@eq-normal-wishart-update) from the summed statistics:
+        N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters` about the centre, far and tight components
+        again about their own means when `sums` can pass over the rows. Returns the ELBO @eq-elbo at the
+        updated factors: the bound the engine records."""
+        counts = statistics["counts"]
+        _, sample_means, sample_covariances = gaussian_parameters({**statistics, "shift": self._centre},
+                                                                  self.covariance_type, reg_covar=0.0)
+        if sums is not None:
+            recentre_far_components(sample_means, sample_covariances, self._centre, self.covariance_type, 0.0,
+                                    sums, eligible=counts >= 2.0)
+        self._entropy = float(statistics["entropy"])
+        self._update_factors(counts, sample_means, sample_covariances)
+        return float(sum(self._elbo_terms().values()))
 
     def _update_factors(self, counts, sample_means, sample_covariances):
         "The coordinate updates from N_k, x_bar_k and S_k (kept for the ELBO)."
-        self._statistics = (counts, sample_means, sample_covariances)
+        self._factor_statistics = (counts, sample_means, sample_covariances)
         counts = counts + 10 * np.finfo(float).eps                         # scikit-learn's floor
         self.weight_concentration_ = stick_posterior(counts, self.concentration_)
         (self.mean_precision_, self.means_, self.degrees_of_freedom_, self.covariances_) = normal_wishart_posterior(
@@ -470,20 +460,17 @@ class _DPUpdates:
         return expected_log_gaussian(X, self.means_, self.precisions_cholesky_, self.mean_precision_,
                                      self.degrees_of_freedom_, self.covariance_type, out=out)
 
-    def _weighted_log_prob(self, X, out=None):
-        "E_q[log w_k] + E_q[log N(x_i | mu_k, Lambda_k^-1)], shape (n, T): the E-step's log r_ik up to a constant."
-        out = self._log_prob(X, out=out)
-        out += expected_log_stick_weights(self.weight_concentration_)
-        return out
+    def _log_weights(self, X):
+        "E_q[log w_k], shape (T,): in the E-step it takes the place of log pi_k."
+        return expected_log_stick_weights(self.weight_concentration_)
 
 # %% ../nbs/06_dirichlet_process.ipynb #b1da9c3e
-def _entropy_of(resp, sample_weight):
-    "sum_i w_i H(q(z_i)) = -sum_i w_i sum_k r_ik log r_ik (0 log 0 = 0), from unweighted responsibilities (n, T)."
-    r = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
-    r_log_r = np.log(r, out=np.zeros(r.shape), where=r > 0)
-    r_log_r *= r
-    entropy = -r_log_r.sum(axis=0)
-    return float(entropy.sum()) if sample_weight is None else float(sample_weight @ entropy)
+def _entropy_of(resp):
+    """sum_i w_i H(q(z_i)) = -sum_i sum_k q_ik log(q_ik / w_i) (0 log 0 = 0), from the weighted responsibilities
+    q_ik = w_i r_ik (n, T), whose rows sum to the weights w_i: a sum over rows."""
+    q = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
+    r = np.divide(q, q.sum(axis=0), out=np.zeros(q.shape), where=q > 0)
+    return float(-np.sum(q * np.log(r, out=np.zeros(q.shape), where=r > 0)))
 
 
 class _DPBound:
@@ -499,7 +486,7 @@ class _DPBound:
 
     def _elbo_terms(self):
         "The five terms of @eq-elbo at the current factors and the responsibilities of the last M-step."
-        counts, sample_means, sample_covariances = self._statistics
+        counts, sample_means, sample_covariances = self._factor_statistics
         kl_sticks, kl_components = self._kl_divergences()
         return {"expected log-likelihood": expected_log_likelihood(
                     counts, sample_means, sample_covariances, self.means_, self.precisions_cholesky_,
@@ -509,41 +496,18 @@ class _DPBound:
                 "-KL sticks": -kl_sticks,
                 "-KL components": -kl_components}
 
-    def _objective(self, log_likelihood, weight, terms):
-        """ELBO at the E-step's q(z) and the current factors: sum_i w_i log-normaliser_i - KL terms.
-        Also keeps the entropy of q(z) (`terms["entropy"]`, weighted) for `_bound_after_m_step`."""
-        self._entropy = float(terms["entropy"])
+    def _objective(self, log_likelihood, weight):
+        "ELBO at the E-step's q(z) and the current factors: sum_i w_i log-normaliser_i - KL terms."
         return log_likelihood - sum(self._kl_divergences())
 
-    def _bound_after_m_step(self, bound):
-        "The full ELBO @eq-elbo after the updates: what `lower_bounds_` records."
-        return float(sum(self._elbo_terms().values()))
-
 # %% ../nbs/06_dirichlet_process.ipynb #ef4a5b02
-class _DPBlocks:
-    "Blocks of rows, partial_fit and Dask (chapter 09): the bound's share of a block, the updates from sums, the priors' moments."
+class _DPStatistics:
+    "The sums over rows that the updates and the bound read: chapter 02's Gaussian statistics and the entropy of q(z)."
 
-    def _block_bound_terms(self, log_prob_norm, resp, sample_weight):
-        "The block's share of the entropy of q(z) (@eq-elbo), also a sum over rows."
-        return {"entropy": np.array(_entropy_of(resp, sample_weight))}
-
-    def _m_step_from_statistics(self, statistics):
-        "The coordinate updates from summed statistics: N_k, x_bar_k, S_k by chapter 02's `gaussian_parameters`."
-        _, sample_means, sample_covariances = gaussian_parameters(statistics, self.covariance_type, reg_covar=0.0)
-        self._update_factors(statistics["counts"], sample_means, sample_covariances)
-
-    def _prepare_dask(self, X, sample_weight):
-        "Before a Dask fit: the weighted mean and covariance of all of X (for the default priors), in one Dask pass."
-        import dask
-        import dask.array as da
-        weights = da.ones(X.shape[0], chunks=(X.chunks[0],)) if sample_weight is None else sample_weight
-        total, sums, products = dask.compute(weights.sum(), weights @ X, (X.T * weights) @ X)
-        if not (np.all(np.isfinite(sums)) and np.all(np.isfinite(products))):
-            raise ValueError("X must contain only finite numbers: some chunk of the dask array holds NaN or "
-                             "infinity (or numbers whose squares overflow)")
-        mean = sums / total
-        covariance = (products - total * np.outer(mean, mean)) / (total - 1.0) if total > 1.0 else None
-        self._data_moments = (mean, covariance, float(total))
+    def _statistics(self, X, resp):
+        statistics = super()._statistics(X, resp)
+        statistics["entropy"] = np.array(_entropy_of(resp))
+        return statistics
 
 # %% ../nbs/06_dirichlet_process.ipynb #3b99ff8a
 class _DPPlugIn:
@@ -569,7 +533,7 @@ class _DPPlugIn:
         return _expected_precisions(self.precisions_cholesky_, self.covariance_type)
 
 # %% ../nbs/06_dirichlet_process.ipynb #77d88053
-class DirichletProcessGaussianMixture(_DPPriors, _DPUpdates, _DPBound, _DPBlocks, _DPPlugIn,
+class DirichletProcessGaussianMixture(_DPPriors, _DPUpdates, _DPBound, _DPStatistics, _DPPlugIn,
                                       _CentredStatistics, BaseMixture):
     """Dirichlet-process Gaussian mixture fitted by truncated mean-field variational inference
     (Blei & Jordan 2006; q(z) truncated as in Kurihara et al. 2007): scikit-learn's
@@ -596,9 +560,6 @@ class DirichletProcessGaussianMixture(_DPPriors, _DPUpdates, _DPBound, _DPBlocks
     default priors from all of them), and `partial_fit` runs stochastic variational inference (Hoffman et
     al. 2013): the step eta_t = (t + learning_offset) ** -learning_decay moves the running statistics
     per unit weight towards each block's, which are then scaled to the weight seen so far."""
-
-    _parameter_names = ("weights_", "weight_concentration_", "mean_precision_", "means_",
-                        "degrees_of_freedom_", "covariances_", "precisions_cholesky_")
 
     def __init__(self, truncation=20, *, concentration=1.0, covariance_type="full", mean_prior=None,
                  mean_precision_prior=None, degrees_of_freedom_prior=None, covariance_prior=None,

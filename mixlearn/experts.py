@@ -4,16 +4,16 @@
 
 # %% auto #0
 __all__ = ['BLOCK_ROWS', 'MIN_VARIANCE_RATIO', 'GATE_UPDATES', 'add_intercept', 'gate_log_prob', 'expert_log_prob',
-           'expert_m_step', 'gate_objective', 'gate_gradient_hessian', 'gate_m_step', 'predictive_mean',
-           'predictive_variance', 'predictive_quantiles', 'check_target', 'experts_statistics', 'experts_parameters',
-           'top_k_gate', 'MixtureOfExperts', 'importance_and_load', 'coefficient_of_variation']
+           'expert_m_step', 'gate_objective', 'gate_gradient_hessian', 'gate_terms', 'guarded_newton', 'gate_m_step',
+           'predictive_mean', 'predictive_variance', 'predictive_quantiles', 'check_target', 'experts_statistics',
+           'experts_parameters', 'top_k_gate', 'MixtureOfExperts', 'importance_and_load', 'coefficient_of_variation']
 
 # %% ../nbs/07_experts.ipynb #8c0cb477
 import numpy as np
 from scipy.special import ndtr
 
 from .densities import check_random_state
-from .em import BaseMixture, NotFittedError, check_array, check_integer, check_real
+from .em import BaseMixture, NotFittedError, check_array, check_integer, check_real, derived_parameter
 
 # %% ../nbs/07_experts.ipynb #11196dc2
 def add_intercept(X):
@@ -129,19 +129,37 @@ def gate_gradient_hessian(X1, resp, gate_params, l2=0.0):
     return gradient, hessian
 
 # %% ../nbs/07_experts.ipynb #5af73663
-def gate_m_step(X1, resp, gate_params, l2=0.0, max_iter=5, tol=1e-10):
-    """Guarded Newton (IRLS) ascent of J (@eq-gate-objective) from `gate_params` (d + 1, k), by @eq-newton.
+def gate_terms(X1, resp, gate_params, derivatives=True):
+    """The sums over rows that a Newton step on the gate needs at V = `gate_params` (p, k), without the
+    ridge: "objective" sum_i sum_k r_ik log g_k(x_i), "total" sum_i s_i, and, with `derivatives`, the
+    "gradient" (p, k) and the "curvature" ((p k, p k), minus the Hessian) of @eq-gate-gradient and
+    @eq-gate-hessian. They add over blocks of rows."""
+    terms = {"objective": np.array(gate_objective(X1, resp, gate_params)), "total": np.array(resp.sum())}
+    if derivatives:
+        terms["gradient"], terms["curvature"] = gate_gradient_hessian(X1, resp, gate_params)
+    return terms
+
+
+def guarded_newton(evaluate, gate_params, l2=0.0, max_iter=5, tol=1e-10):
+    """Guarded Newton (IRLS) ascent of J (@eq-gate-objective) from `gate_params` (p, k), by @eq-newton;
+    `evaluate(V, derivatives)` returns `gate_terms` at V (over all the rows, in blocks or at once).
 
     Each step solves (-H + mu I) delta = grad, with a tiny damping mu for the directions in which the
     softmax is flat; halves the step until J rises by at least 1e-4 of the predicted gain (Armijo
     backtracking); and centres V across experts (the softmax is unchanged, the penalty can only
     fall): J never decreases. Stops after `max_iter` steps or when the predicted gain grad . delta / 2
-    is below tol * sum(resp). Returns the new gate_params (d + 1, k)."""
+    is below tol * sum(resp). Returns the new gate_params (p, k)."""
+    p, k = gate_params.shape
+    ridge = np.where(np.arange(p) < p - 1, l2, 0.0)                       # intercepts are not penalised
+    penalised = lambda V, terms: float(terms["objective"]) - 0.5 * l2 * np.sum(V[:-1] ** 2)
     params = gate_params - gate_params.mean(axis=1, keepdims=True)
-    objective = gate_objective(X1, resp, params, l2)
-    total = resp.sum()
-    for _ in range(max_iter):
-        gradient, hessian = gate_gradient_hessian(X1, resp, params, l2)
+    terms = evaluate(params, True)
+    objective, total = penalised(params, terms), float(terms["total"])
+    for step_number in range(max_iter):
+        if step_number:
+            terms = evaluate(params, True)
+        gradient = terms["gradient"] - ridge[:, None] * params
+        hessian = terms["curvature"] + np.diag(np.repeat(ridge, k))
         hessian[np.diag_indices_from(hessian)] += 1e-10 * np.trace(hessian) / len(hessian) + 1e-300
         delta = np.linalg.solve(hessian, gradient.ravel()).reshape(params.shape)
         gain = float(gradient.ravel() @ delta.ravel())                # > 0: an ascent direction
@@ -151,7 +169,7 @@ def gate_m_step(X1, resp, gate_params, l2=0.0, max_iter=5, tol=1e-10):
         while step > 1e-10:
             candidate = params + step * delta
             candidate -= candidate.mean(axis=1, keepdims=True)
-            value = gate_objective(X1, resp, candidate, l2)
+            value = penalised(candidate, evaluate(candidate, False))
             if value >= objective + 1e-4 * step * gain:
                 params, objective = candidate, value
                 break
@@ -159,6 +177,13 @@ def gate_m_step(X1, resp, gate_params, l2=0.0, max_iter=5, tol=1e-10):
         else:
             break                                                     # no step raised J: stay
     return params
+
+# %% ../nbs/07_experts.ipynb #2ff2079f
+def gate_m_step(X1, resp, gate_params, l2=0.0, max_iter=5, tol=1e-10):
+    """`guarded_newton` on the rows X1 (n, p) with soft labels `resp` (n, k), from `gate_params` (p, k):
+    the gate's M-step of @eq-newton. Returns the new gate_params (p, k)."""
+    return guarded_newton(lambda V, derivatives: gate_terms(X1, resp, V, derivatives), gate_params, l2,
+                          max_iter, tol)
 
 # %% ../nbs/07_experts.ipynb #7357ac38
 def predictive_mean(gates, means):
@@ -313,10 +338,7 @@ def top_k_gate(gates, k):
 class _ExpertsParameters:
     "The parameters of MixtureOfExperts: checks, V and W as the maths uses them, penalty, objective and count."
 
-    @property
-    def n_components(self):
-        "The engine's name for `n_experts` (read-only: set `n_experts`)."
-        return self.n_experts
+    n_components = derived_parameter("n_experts")     # the engine's name for n_experts (read-only)
 
     def __sklearn_tags__(self):
         "A regressor that needs y (only called when scikit-learn is installed)."
@@ -324,7 +346,7 @@ class _ExpertsParameters:
         return Tags(estimator_type="regressor", target_tags=TargetTags(required=True),
                     regressor_tags=RegressorTags())
 
-    def _check_parameters(self, Z):
+    def _check_hyperparameters(self):
         check_real("gate_l2", self.gate_l2, 0.0)
         check_real("expert_l2", self.expert_l2, 0.0)
         check_real("min_variance_ratio", self.min_variance_ratio, 0.0)
@@ -351,7 +373,7 @@ class _ExpertsParameters:
         experts = 0.5 * self.expert_l2 * np.sum(np.sum(self.expert_coef_ ** 2, axis=1) / self.expert_variance_)
         return gate + experts
 
-    def _objective(self, log_likelihood, weight, terms):
+    def _objective(self, log_likelihood, weight):
         "The penalised log-likelihood per unit weight (@eq-penalised), at the parameters of this E-step."
         return (log_likelihood - self._penalty()) / weight
 
@@ -362,149 +384,79 @@ class _ExpertsParameters:
 
 # %% ../nbs/07_experts.ipynb #fb15b817
 class _ExpertsRows:
-    "Validation of (X, y) and the stacked rows Z = [X, 1, y] the engine works on."
+    "The rows Z = [X, 1, y] the engine works on, and the design [X, 1] of a fitted model's predictions."
 
-    def _stack(self, X, y, reset):
-        "Validate X (n, d) and y (n,); return Z = [X, 1, y] (n, d + 2), column-ordered: X1 = Z[:, :-1], y = Z[:, -1]."
-        if not reset:
-            self._check_is_fitted()
-        X = check_array(X, "X", n_features=None if reset else self.n_features_in_)
+    def _check_data(self, X, y, fitting):
+        """X (n, d) comes validated by the engine; y (n,) is checked here, and, at `fit`, the hyperparameters.
+        Returns Z = [X, 1, y] (n, d + 2), column-ordered: X1 = Z[:, :-1] and y = Z[:, -1] are contiguous."""
         y = check_target(y, X.shape[0])
+        if fitting:
+            self._check_hyperparameters()
         Z = np.empty((X.shape[1] + 2, X.shape[0])).T
         Z[:, :-2], Z[:, -2], Z[:, -1] = X, 1.0, y
         return Z
-
-    def _check_X(self, Z, reset):
-        "The engine's entry check: Z comes validated from `_stack` (a Dask chunk of it: checked here)."
-        if not np.all(np.isfinite(Z)):
-            raise ValueError("X and y must be finite: a block holds NaN or infinity")
-        return Z
-
-    def _check_is_fitted(self):
-        if not hasattr(self, "n_features_in_") or not hasattr(self, "gate_coef_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit(X, y) "
-                                 "before using this method.")
 
     def _design(self, X):
         "X1 = [X, 1] for the methods of a fitted model that take X alone."
         self._check_is_fitted()
         return add_intercept(check_array(X, "X", n_features=self.n_features_in_))
 
-    def _on_stacked_rows(self, d, fitted, work):
-        """Run `work()`, the engine on the stacked rows Z = [X, 1, y], with `n_features_in_` = d + 2 while it
-        runs if the model is `fitted` (the engine compares it with the columns of Z); d afterwards, or the
-        previous value if `work` raises. Returns self."""
-        previous = getattr(self, "n_features_in_", None)
-        if fitted:
-            self.n_features_in_ = d + 2
-        try:
-            work()
-        except BaseException:
-            if previous is None:
-                self.__dict__.pop("n_features_in_", None)
-            else:
-                self.n_features_in_ = previous
-            raise
-        self.n_features_in_ = d
-        return self
-
 # %% ../nbs/07_experts.ipynb #1e9d091a
 class _ExpertsFitting:
-    "fit(X, y) and the engine's hooks: the start, the E-step's terms and the M-step."
+    "fit(X, y), partial_fit(X, y) and the engine's hooks: the start, the E-step's terms and the M-step."
 
     def fit(self, X, y, sample_weight=None):
         """Estimate the gate and the experts by EM; the best of `n_init` restarts is kept. Returns self.
 
         X: (n_samples, n_features); y: (n_samples,); sample_weight: (n_samples,) non-negative, optional
         (an integer weight counts a row that many times). X and y may be Dask arrays (chapter 09)."""
-        if type(X).__module__.split(".")[0] == "dask":
-            return self._fit_dask(X, y, sample_weight)
-        Z = self._stack(X, y, reset=True)
-        n, d = Z.shape[0], Z.shape[1] - 2
-        check_integer("n_experts", self.n_experts, 1)
-        if self.n_experts > n:
-            raise ValueError(f"n_experts={self.n_experts} must be <= n_samples={n}")
-        warm = self.warm_start and hasattr(self, "converged_")
-        if warm and d != self.n_features_in_:
-            raise ValueError(f"X has {d} features, but this warm-started model was fitted with "
-                             f"{self.n_features_in_} features; set warm_start=False to start afresh")
-        if warm and self.n_experts != len(self.weights_):
-            raise ValueError(f"n_experts={self.n_experts}, but this warm-started model has "
-                             f"{len(self.weights_)} experts; set warm_start=False to start afresh")
-        return self._on_stacked_rows(d, warm, lambda: self._fit(Z, sample_weight))
+        return super().fit(X, y, sample_weight)
 
     def fit_predict(self, X, y, sample_weight=None):
         "Fit, then return the predictive mean at X, shape (n,) (a regressor's fit-then-predict)."
         return self.fit(X, y, sample_weight).predict(X)
 
-    def _initialize(self, Z, resp):
+    def partial_fit(self, X, y, sample_weight=None):
+        """One step of stepwise EM (chapter 09) on the rows X (rows, d), y (rows,): the experts' sums and
+        the gate's quadratic model (@eq-gate-sums) enter the running average. Returns self."""
+        return super().partial_fit(X, y, sample_weight)
+
+    def _initialize(self, Z, responsibilities):
         "A flat gate (V = 0), then one M-step from the starting responsibilities."
         self.gate_coef_, self.gate_intercept_ = np.zeros((Z.shape[1] - 2, self.n_experts)), np.zeros(self.n_experts)
-        self._m_step(Z, resp)
+        self._update(Z, responsibilities())
 
     def _log_prob(self, Z, out=None):
         "log N(y_i | x~_i w_k, sigma_k^2), shape (n, k) (@eq-expert)."
         return expert_log_prob(Z[:, :-1], Z[:, -1], self._expert_params, self.expert_variance_, out=out)
 
-    def _weighted_log_prob(self, Z, out=None):
-        "log g_k(x_i) + log N(y_i | x~_i w_k, sigma_k^2) (@eq-resp): the gate takes the place of log pi_k."
-        out = self._log_prob(Z, out=out)
-        out += gate_log_prob(Z[:, :-1], self._gate_params)
-        return out
-
-    def _m_step(self, Z, resp):
-        "Experts by @eq-wls and @eq-variance, the gate by guarded Newton steps (@eq-newton) or one step from sums."
-        if self.gate_update != "irls":
-            self._m_step_from_statistics(self._block_statistics(Z, resp))
-            return
-        X1, y = Z[:, :-1], Z[:, -1]
-        weights = resp.sum(axis=1)                                     # s_i
-        spread = np.average((y - np.average(y, weights=weights)) ** 2, weights=weights)   # Var(y)
-        floor = self.min_variance_ratio * (spread if spread > 0 else 1.0)
-        params, self.expert_variance_ = expert_m_step(X1, y, resp, self.expert_l2, floor)
-        self.expert_coef_, self.expert_intercept_ = params[:, :-1], params[:, -1]
-        gate = gate_m_step(X1, resp, self._gate_params, self.gate_l2, max_iter=self.gate_max_iter)
-        self.gate_coef_, self.gate_intercept_ = gate[:-1], gate[-1]
-        self.weights_ = np.average(np.exp(gate_log_prob(X1, gate)), axis=0, weights=weights)
+    def _log_weights(self, Z):
+        "log g_k(x_i), shape (n, k) (@eq-gate): the gate takes the place of log pi_k (@eq-resp)."
+        return gate_log_prob(Z[:, :-1], self._gate_params)
 
 # %% ../nbs/07_experts.ipynb #b2ca2d87
-class _ExpertsBlocks:
-    "The M-step from sums over blocks of rows (@eq-gate-sums), partial_fit and Dask (chapter 09)."
+class _ExpertsSteps:
+    "The statistics and the M-step from their sums (@eq-gate-sums), with IRLS over the rows for the gate."
 
-    def _block_statistics(self, Z, resp):
-        "`experts_statistics` of a block of rows Z = [X, 1, y] at the current gate: they add across blocks."
+    def _statistics(self, Z, resp):
+        "`experts_statistics` of the rows Z = [X, 1, y] at the current gate: sums over rows."
         return experts_statistics(Z[:, :-1], Z[:, -1], resp, self._gate_params)
 
-    def _m_step_from_statistics(self, statistics):
-        "Experts by least squares from the sums, the gate by one step from them (@eq-gate-sums)."
+    def _m_step(self, statistics, sums=None):
+        """Experts by least squares from the sums (@eq-wls, @eq-variance), the gate by one step from them
+        (@eq-gate-sums); with gate_update="irls" and `sums`, by guarded Newton steps over the rows (@eq-newton),
+        and `weights_` the mean gate at the new V."""
+        update = "bound" if self.gate_update == "bound" else "newton"
         params, self.expert_variance_, gate, self.weights_ = experts_parameters(
-            statistics, self.expert_l2, self.gate_l2, self.min_variance_ratio,
-            "bound" if self.gate_update == "bound" else "newton")
+            statistics, self.expert_l2, self.gate_l2, self.min_variance_ratio, update)
+        if self.gate_update == "irls" and sums is not None:
+            def over_rows(V, derivatives):
+                return sums(lambda Z, resp: gate_terms(Z[:, :-1], resp, V, derivatives))
+            gate = guarded_newton(over_rows, self._gate_params, self.gate_l2, max_iter=self.gate_max_iter)
+            mass = sums(lambda Z, resp: {"mass": np.exp(gate_log_prob(Z[:, :-1], gate)).T @ resp.sum(axis=1)})
+            self.weights_ = mass["mass"] / statistics["counts"].sum()
         self.expert_coef_, self.expert_intercept_ = params[:, :-1], params[:, -1]
         self.gate_coef_, self.gate_intercept_ = gate[:-1], gate[-1]
-
-    def partial_fit(self, X, y, sample_weight=None):
-        """One step of stepwise EM (chapter 09) on the rows X (rows, d), y (rows,): the experts' sums and
-        the gate's quadratic model (@eq-gate-sums) enter the running average. Returns self."""
-        fitted = hasattr(self, "gate_coef_") and hasattr(self, "n_features_in_")
-        Z = self._stack(X, y, reset=not fitted)
-        return self._on_stacked_rows(Z.shape[1] - 2, fitted, lambda: BaseMixture.partial_fit(self, Z, sample_weight=sample_weight))
-
-    def _fit_dask(self, X, y, sample_weight):
-        "`fit` on Dask arrays X (n, d) and y (n,): the stacked rows [X, 1, y] go to the engine, whose Dask executor (chapter 09) runs the iterations."
-        import dask.array as da
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features); got a dask array of shape {X.shape}")
-        y = da.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},); got {y.shape}")
-        X = X.rechunk({1: -1})
-        Z = da.concatenate([X.astype(float), da.ones((X.shape[0], 1), chunks=(X.chunks[0], 1)),
-                            y.rechunk((X.chunks[0],)).astype(float)[:, None]], axis=1)
-        warm = self.warm_start and hasattr(self, "converged_")
-        return self._on_stacked_rows(X.shape[1], warm, lambda: self._fit(Z, sample_weight))
 
 # %% ../nbs/07_experts.ipynb #1ac8827a
 class _ExpertsPrediction:
@@ -546,27 +498,7 @@ class _ExpertsPrediction:
 
 # %% ../nbs/07_experts.ipynb #f9dc1c54
 class _ExpertsScoring:
-    "The engine's scores and criteria on (X, y), and sampling y given X."
-
-    def score_samples(self, X, y):
-        "log p(y_i | x_i) under the fitted model (@eq-moe), shape (n,)."
-        return super().score_samples(self._stack(X, y, reset=False))
-
-    def score(self, X, y, sample_weight=None):
-        "Mean log-likelihood log p(y_i | x_i) per sample (weighted by `sample_weight` when given)."
-        return super().score(self._stack(X, y, reset=False), sample_weight=sample_weight)
-
-    def aic(self, X, y):
-        "Akaike information criterion on (X, y): -2 log L + 2 p (lower is better)."
-        return super().aic(self._stack(X, y, reset=False))
-
-    def bic(self, X, y):
-        "Bayesian information criterion on (X, y): -2 log L + p log n (lower is better)."
-        return super().bic(self._stack(X, y, reset=False))
-
-    def icl(self, X, y):
-        "BIC + 2 * the entropy of the responsibilities p(z_i = k | x_i, y_i) (lower is better)."
-        return super().icl(self._stack(X, y, reset=False))
+    "Sampling y given X (the engine's scores and criteria take (X, y) as they are)."
 
     def sample(self, X):
         """Draw one y_i ~ p(y | x_i) per row of X. Returns `(y, experts)`, both (n,): the draws and the
@@ -583,7 +515,7 @@ class _ExpertsScoring:
         return means + np.sqrt(self.expert_variance_[experts]) * rng.standard_normal(len(X1)), experts
 
 # %% ../nbs/07_experts.ipynb #86fb3239
-class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _ExpertsBlocks, _ExpertsPrediction,
+class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _ExpertsSteps, _ExpertsPrediction,
                        _ExpertsScoring, BaseMixture):
     """Soft-gated mixture of linear-Gaussian experts (Jacobs et al. 1991; Jordan & Jacobs 1994) fitted
     by EM on the engine: p(y | x) = sum_k g_k(x) N(y | x w_k + c_k, sigma_k^2), g(x) = softmax(x V + b).
@@ -597,13 +529,10 @@ class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _Exper
     mean gate probabilities on the training rows), `converged_`, `n_iter_`, `lower_bound_`,
     `lower_bounds_`, `n_features_in_`. `init_params` (the engine's four) start EM from the rows
     [X, 1, y] (k-means on the joint rows by default: standardise X and y if their scales differ wildly).
-    `gate_update`: "irls" (guarded Newton steps in `fit`), or one step from sums over rows (@eq-gate-sums),
-    "newton" or "bound" (Böhning's: never lowers the bound, slower). `partial_fit(X, y)` (stepwise EM with
-    `learning_decay`, `learning_offset`) and `fit` on Dask arrays X, y (chapter 09) take the step from
-    sums ("bound" if chosen, else "newton")."""
-
-    _parameter_names = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_",
-                        "expert_variance_", "weights_")
+    `gate_update`: "irls" (guarded Newton steps over the rows, whatever the executor), or one step from
+    sums over rows (@eq-gate-sums), "newton" or "bound" (Böhning's: never lowers the bound, slower).
+    `partial_fit(X, y)` (stepwise EM with `learning_decay`, `learning_offset`, chapter 09), which cannot
+    revisit a block, takes the step from sums ("bound" if chosen, else "newton")."""
 
     def __init__(self, n_experts=2, *, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans", gate_l2=1e-3,
                  expert_l2=0.0, min_variance_ratio=MIN_VARIANCE_RATIO, gate_max_iter=5, gate_update="irls",

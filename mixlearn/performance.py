@@ -642,10 +642,10 @@ class FusedExecutor(InMemoryExecutor):
         if coefficients is not None:
             S, log_likelihood = self.fused(*coefficients)
             weight = self.X.shape[0] if self.sample_weight is None else float(self.sample_weight.sum())
-            bound = model._objective(log_likelihood + form.row_constant(), weight, {})
+            bound = model._objective(log_likelihood + form.row_constant(), weight)
             model._check_bound(bound, n_iter)
             if form.m_step(S, self.X, self.sample_weight, self.fused.log_normaliser):
-                return model._bound_after_m_step(bound)
+                return bound
         self.fused = None                               # declined: the readable path from now on
         return super().iterate(n_iter)
 
@@ -691,7 +691,7 @@ class BernoulliLinearForm:
     def m_step(self, S, X, sample_weight, log_normaliser):
         """The family's M-step from S = sum_i w_i r_ik [x_i, 1]: counts N_k = S[:, -1], sums S[:, :-1].
         Returns True (the step is done)."""
-        self.model._m_step_from_statistics({"counts": S[:, -1], "sums": S[:, :-1]})
+        self.model._m_step({"counts": S[:, -1], "sums": S[:, :-1]})
         return True
 
 
@@ -708,7 +708,7 @@ class MultinomialLinearForm(BernoulliLinearForm):
     def features(self, X, sample_weight):
         """As the Bernoulli form's; also fixes sum_i w_i h(x_i), from the log coefficients the family caches
         during `fit`."""
-        log_coefficient, _ = self.model._statistics(X)
+        log_coefficient, _ = self.model._row_terms(X)
         self.constant = float(log_coefficient.sum() if sample_weight is None else sample_weight @ log_coefficient)
         return super().features(X, sample_weight)
 

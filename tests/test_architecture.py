@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import mixlearn
-from mixlearn.em import _EXECUTORS
+from mixlearn.em import _EXECUTORS, REQUIRED_HOOKS, BaseMixture, _FamilyHooks
 
 PACKAGE = Path(mixlearn.__file__).parent
 # the modules of chapters 00-07, which may not depend on chapters 08 (performance) and 09 (scaling)
@@ -62,5 +62,42 @@ def test_every_executor_offers_the_engines_protocol():
         assert executor.name == name
         assert callable(executor.make) and callable(executor.accepts)
         if name != "online":
-            for method in ("initial_rows", "start", "iterate", "score", "close"):
+            for method in ("data_sums", "initial_rows", "start", "iterate", "score", "close"):
                 assert callable(getattr(executor, method, None)), (name, method)
+
+
+FAMILIES = [getattr(mixlearn, name) for name in ("GaussianMixture", "BernoulliMixture", "CategoricalMixture",
+                                                  "MultinomialMixture", "DirichletMultinomialMixture",
+                                                  "DirichletProcessGaussianMixture", "MixtureOfExperts")]
+HOOKS = {name for name in vars(_FamilyHooks) if name.startswith("_") and not name.startswith("__")}
+
+
+def engine_members():
+    "The private names of the engine's own parts (not the hooks): a family must not override them."
+    return {name for part in BaseMixture.__mro__[:-1] if part is not _FamilyHooks
+            for name in vars(part) if name.startswith("_") and not name.startswith("__")} - HOOKS
+
+
+def test_the_family_protocol_is_ten_hooks_declared_in_one_place():
+    assert len(HOOKS) == 10 and set(REQUIRED_HOOKS) <= HOOKS
+    for name in HOOKS:                                   # each documented, with its shapes where it has data
+        assert getattr(_FamilyHooks, name).__doc__, name
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda family: family.__name__)
+def test_a_family_meets_the_engine_only_through_the_hooks(family):
+    "A family overrides no private member of the engine other than a hook, and defines every required hook."
+    engine = engine_members()
+    overridden = {name for part in family.__mro__ if part not in BaseMixture.__mro__
+                  for name in vars(part) if name in engine}
+    assert not overridden, f"{family.__name__} overrides the engine's {sorted(overridden)}"
+    for hook in REQUIRED_HOOKS:
+        assert getattr(family, hook) is not getattr(_FamilyHooks, hook), (family.__name__, hook)
+
+
+def test_the_protocol_check_sees_an_engine_override():
+    class Sneaky(mixlearn.GaussianMixture):
+        def _e_step(self, X, out=None):
+            return super()._e_step(X, out)
+    engine = engine_members()
+    assert "_e_step" in engine and "_e_step" in vars(Sneaky)

@@ -102,7 +102,7 @@ def test_dm_m_step_does_not_decrease_expected_complete_loglik(X_counts):
             with np.errstate(divide="ignore"):
                 return np.sum(resp * (np.log(model.weights_) + log_prob))
         before = q()
-        model._m_step(X, resp)
+        model._update(X, resp)
         assert q() >= before - 1e-8 * abs(before)
 
 

@@ -49,17 +49,18 @@ def _same_start(resp):
             self._initialize(X, resp.copy())
 
     class Ours(DirichletProcessGaussianMixture):
-        def _initialize(self, X, starting_resp):
-            self.regularisation_terms_ = []
-            super()._initialize(X, resp.copy())
+        def _initialize(self, X, responsibilities):
+            super()._initialize(X, lambda: resp.copy())
+            self.regularisation_terms_ = []                 # one per iteration, from here on
 
-        def _bound_after_m_step(self, bound):
-            counts, d = self._statistics[0], self.n_features_in_
+        def _m_step(self, statistics, sums=None):
+            bound = super()._m_step(statistics, sums)
+            counts, d = self._factor_statistics[0], self.n_features_in_
             P = self.precisions_
             trace = {"full": lambda: np.trace(P, axis1=1, axis2=2), "tied": lambda: np.trace(P),
                      "diag": lambda: P.sum(1), "spherical": lambda: d * P}[self.covariance_type]()
-            self.regularisation_terms_.append(0.5 * self.reg_covar * float(np.sum(counts * trace)))
-            return super()._bound_after_m_step(bound)
+            self.__dict__.setdefault("regularisation_terms_", []).append(0.5 * self.reg_covar * float(np.sum(counts * trace)))
+            return bound
 
     return Ours, Sklearn
 
@@ -318,8 +319,8 @@ def test_integer_sample_weight_is_repetition(covariance_type, X4):
     start = rng.dirichlet(np.ones(5), size=len(X))
 
     class FromStart(DirichletProcessGaussianMixture):
-        def _initialize(self, X, resp):
-            super()._initialize(X, self.start)
+        def _initialize(self, X, responsibilities):
+            super()._initialize(X, lambda: self.start)
 
     weighted, repeated = (FromStart(5, covariance_type=covariance_type, tol=0.0, max_iter=15) for _ in range(2))
     weighted.start = start * counts[:, None]

@@ -25,6 +25,7 @@ def _truth(seed=0):
     model.gate_coef_, model.gate_intercept_ = GATE_TRUE[:1].copy(), GATE_TRUE[1].copy()
     model.expert_coef_, model.expert_intercept_ = EXPERTS_TRUE[:, :1].copy(), EXPERTS_TRUE[:, 1].copy()
     model.expert_variance_, model.n_features_in_ = SIGMA_TRUE ** 2, 1
+    model.weights_ = np.full(3, 1 / 3)                  # reported only: the gate decides
     return model
 
 
@@ -248,7 +249,7 @@ def test_m_step_never_decreases_penalised_q(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
-    Z = model._stack(X, y, reset=False)
+    Z = model._check_X(X, reset=False, y=y)
 
     def q(resp):
         return np.sum(resp * model._weighted_log_prob(Z)) - model._penalty()
@@ -257,7 +258,7 @@ def test_m_step_never_decreases_penalised_q(data):
         _, resp = model._e_step(Z)
         resp = resp.copy()
         before = q(resp)
-        model._m_step(Z, resp)
+        model._update(Z, resp)
         assert q(resp) >= before - 1e-9 * abs(before)
 
 
@@ -301,7 +302,7 @@ def test_integer_sample_weight_equals_repetition(data):
         weighted, repeated = copy.deepcopy(start), copy.deepcopy(start)
         weighted.fit(X, y, sample_weight=w)
         repeated.fit(np.repeat(X, w, axis=0), np.repeat(y, w))
-    for name in MixtureOfExperts._parameter_names:
+    for name in ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_", "expert_variance_", "weights_"):
         np.testing.assert_allclose(getattr(weighted, name), getattr(repeated, name), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(weighted.lower_bounds_, repeated.lower_bounds_, rtol=1e-10)
     np.testing.assert_allclose(weighted.score(X, y, sample_weight=w), repeated.score(np.repeat(X, w, 0), np.repeat(y, w)))
@@ -386,7 +387,7 @@ def test_warm_start_continues_and_checks_shapes(data):
     with pytest.raises(ValueError, match="warm-started model was fitted with 1 features"):
         model.fit(np.c_[X, X], y)
     model.n_experts = 2
-    with pytest.raises(ValueError, match="n_experts=2, but this warm-started model has 3 experts"):
+    with pytest.raises(ValueError, match="n_experts=2, but this warm-started model has 3 components"):
         model.fit(X, y)
     assert model.n_features_in_ == 1 and np.isfinite(model.predict(X)).all()   # still usable
 
@@ -495,7 +496,7 @@ def test_use_before_fit_and_wrong_features(fitted, data):
     fresh = MixtureOfExperts(2)
     for call in (lambda: fresh.predict(X), lambda: fresh.predict_proba(X), lambda: fresh.score(X, y),
                  lambda: fresh.sample(X), lambda: fresh.bic(X, y)):
-        with pytest.raises(NotFittedError, match=r"not fitted yet; call fit\(X, y\)"):
+        with pytest.raises(NotFittedError, match=r"not fitted yet; call fit"):
             call()
     with pytest.raises(ValueError, match="X has 2 features, but the model was fitted with 1 features"):
         fitted.predict(np.c_[X, X])

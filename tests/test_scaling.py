@@ -94,8 +94,7 @@ def test_one_em_iteration_over_blocks_equals_in_memory(make, data, names, block_
         warnings.simplefilter("ignore")
         in_memory.fit(X, sample_weight=w)
     blocked = _copy(start)
-    blocked._begin_statistics(X.mean(axis=0))
-    bound = em_step_over_blocks(blocked, iter_row_blocks(X, block_rows, w))
+    bound = em_step_over_blocks(blocked, list(iter_row_blocks(X, block_rows, w)))
     # every family's one objective (MAP: with its log prior; DP: the ELBO), whichever executor summed the rows
     assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
     _close(blocked, in_memory, names, rtol=1e-9)
@@ -237,30 +236,23 @@ def test_partial_fit_state_survives_copy_and_pickle():
     np.testing.assert_array_equal(twin.means_, model.means_)
 
 
-class _NoStatistics(GaussianMixture):
-    "A family whose M-step is not a function of sums over rows (it keeps the engine's default hooks)."
-    _block_statistics = BaseMixture._block_statistics
-    _m_step_from_statistics = BaseMixture._m_step_from_statistics
+def test_a_family_without_statistics_fails_at_definition():
+    "Every family supplies its statistics (the protocol's required hooks): a class without them is refused at once."
+    with pytest.raises(TypeError, match="NoStatistics does not define the hook.s. _statistics, _m_step"):
+        class NoStatistics(BaseMixture):
+            def _log_prob(self, X, out=None):
+                return np.zeros((len(X), self.n_components))
 
+            def _n_parameters(self):
+                return 1
 
-def test_partial_fit_refuses_a_family_without_statistics():
-    model = _NoStatistics(2)
-    with pytest.raises(NotImplementedError, match="_NoStatistics does not support partial_fit"):
-        model.partial_fit(_gaussian_data()[:100])
-    assert not hasattr(model, "n_features_in_")                  # refused before touching the model
+            def _sample(self, n_samples, rng):
+                return np.zeros((n_samples, 1)), np.zeros(n_samples, dtype=int)
 
 
 # the Dask tests need the `dask` extra (CI installs it with the dev extras); the others run without it
 requires_dask = pytest.mark.skipif(importlib.util.find_spec("dask") is None,
                                    reason="the dask extra is not installed (pip install mixlearn[dask])")
-
-
-@requires_dask
-def test_dask_fit_refuses_a_family_without_statistics():
-    import dask.array as da
-    X = _gaussian_data()
-    with pytest.raises(NotImplementedError, match="_NoStatistics does not support fit on a dask array"):
-        _NoStatistics(2).fit(da.from_array(X, chunks=(100, 3)))
 
 
 @requires_dask
@@ -389,8 +381,8 @@ def test_experts_em_iteration_over_blocks_equals_in_memory(block_rows, weighted)
         warnings.simplefilter("ignore")
         in_memory = _copy(start).set_params(warm_start=True, max_iter=1).fit(X, y, sample_weight=w)
     blocked = _copy(start)
-    Z = blocked._stack(X, y, reset=False)
-    bound = em_step_over_blocks(blocked, iter_row_blocks(Z, block_rows, w))
+    Z = blocked._check_X(X, reset=False, y=y)
+    bound = em_step_over_blocks(blocked, list(iter_row_blocks(Z, block_rows, w)))
     assert bound == pytest.approx(in_memory.lower_bounds_[0], rel=1e-10)
     _close(blocked, in_memory, EXPERT_NAMES, rtol=1e-9)
 
@@ -414,7 +406,7 @@ def test_experts_blocks_with_either_step(update):
         warnings.simplefilter("ignore")
         in_memory = _copy(start).set_params(warm_start=True, max_iter=1).fit(X, y)
     blocked = _copy(start)
-    em_step_over_blocks(blocked, iter_row_blocks(blocked._stack(X, y, reset=False), 100))
+    em_step_over_blocks(blocked, list(iter_row_blocks(blocked._check_X(X, reset=False, y=y), 100)))
     _close(blocked, in_memory, EXPERT_NAMES, rtol=1e-9)
 
 
