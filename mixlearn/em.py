@@ -380,7 +380,8 @@ class _FamilyHooks:
     def _m_step(self, statistics, sums=None):
         """Set the parameters from `statistics` (`_statistics` summed over every row). `sums(f)`, when given,
         adds f(X_block, resp_block) -> dict over every row with the same responsibilities: a second pass, for
-        sums taken about the new parameters. Returns None, or the bound to record for this iteration when
+        sums taken about the new parameters (a pass over blocks recomputes the responsibilities, so set the
+        new parameters after the last call). Returns None, or the bound to record for this iteration when
         the family takes it after the update (a variational family's ELBO)."""
         raise NotImplementedError
 
@@ -545,20 +546,25 @@ class InMemoryExecutor:
     def start(self):
         "Nothing to reset between runs."
 
-    def _e_step(self):
-        "E-step into the buffer: (responsibilities (n, k), the bound at the current parameters)."
+    def _responsibilities(self):
+        "E-step into the buffer: (responsibilities (n, k) times sample_weight, the bound at the current parameters)."
         log_prob_norm, resp = self.model._e_step(self.X, out=self.buffer())
-        return resp, self.model._objective(*row_sums(log_prob_norm, self.sample_weight))
-
-    def iterate(self, n_iter):
-        resp, bound = self._e_step()
-        self.model._check_bound(bound, n_iter)
+        bound = self.model._objective(*row_sums(log_prob_norm, self.sample_weight))
         if self.sample_weight is not None:
             resp *= self.sample_weight[:, None]
+        return resp, bound
+
+    def sums(self, statistic):
+        "`statistic(X, resp)`, resp the responsibilities under the current parameters (a pass of its own)."
+        return statistic(self.X, self._responsibilities()[0])
+
+    def iterate(self, n_iter):
+        resp, bound = self._responsibilities()
+        self.model._check_bound(bound, n_iter)
         return recorded_bound(bound, self.model._update(self.X, resp))
 
     def score(self):
-        return self._e_step()[1]
+        return self._responsibilities()[1]
 
     def close(self):
         "Nothing to release."

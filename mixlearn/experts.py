@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .densities import check_random_state
-from .em import BaseMixture, NotFittedError, check_array, check_integer, check_real, derived_parameter
+from .em import BaseMixture, check_array, check_integer, check_real, derived_parameter
 
 # %% ../nbs/07_experts.ipynb #11196dc2
 def add_intercept(X):
@@ -447,14 +447,15 @@ class _ExpertsSteps:
         (@eq-gate-sums); with gate_update="irls" and `sums`, by guarded Newton steps over the rows (@eq-newton),
         and `weights_` the mean gate at the new V."""
         update = "bound" if self.gate_update == "bound" else "newton"
-        params, self.expert_variance_, gate, self.weights_ = experts_parameters(
+        params, variance, gate, weights = experts_parameters(
             statistics, self.expert_l2, self.gate_l2, self.min_variance_ratio, update)
-        if self.gate_update == "irls" and sums is not None:
+        if self.gate_update == "irls" and sums is not None:     # sums: responsibilities of this E-step's parameters
             def over_rows(V, derivatives):
                 return sums(lambda Z, resp: gate_terms(Z[:, :-1], resp, V, derivatives))
             gate = guarded_newton(over_rows, self._gate_params, self.gate_l2, max_iter=self.gate_max_iter)
             mass = sums(lambda Z, resp: {"mass": np.exp(gate_log_prob(Z[:, :-1], gate)).T @ resp.sum(axis=1)})
-            self.weights_ = mass["mass"] / statistics["counts"].sum()
+            weights = mass["mass"] / statistics["counts"].sum()
+        self.expert_variance_, self.weights_ = variance, weights
         self.expert_coef_, self.expert_intercept_ = params[:, :-1], params[:, -1]
         self.gate_coef_, self.gate_intercept_ = gate[:-1], gate[-1]
 

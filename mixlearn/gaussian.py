@@ -187,10 +187,11 @@ class _GaussianSteps:
     def _m_step(self, statistics, sums=None):
         """@eq-from-statistics of the summed statistics about the centre c (with reg_covar), far components
         again about their own means (when `sums` can pass over the rows), then the precisions' Cholesky factors."""
-        weights, means, covariances = gaussian_parameters({**statistics, "shift": self._centre},
+        centre = statistics.get("shift", self._centre)      # chapter 08's fused pass sums about a centre of its own
+        weights, means, covariances = gaussian_parameters({**statistics, "shift": centre},
                                                           self.covariance_type, self.reg_covar)
         if sums is not None:
-            recentre_far_components(means, covariances, self._centre, self.covariance_type, self.reg_covar, sums)
+            recentre_far_components(means, covariances, centre, self.covariance_type, self.reg_covar, sums)
         self.weights_, self.means_, self.covariances_ = weights, means, covariances
         self.precisions_cholesky_ = compute_precision_cholesky(covariances, self.covariance_type)
 

@@ -7,8 +7,8 @@ __all__ = ['FUSED_CHUNK_ELEMENTS', 'FUSED_BUFFER_SHARE', 'FUSED_MIN_ROWS', 'FUSE
            'FUSED_MAX_SQUARED_DISTANCE', 'gemm_rate', 'exp_rate', 'em_iteration_flops', 'floor_seconds',
            'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep', 'gaussian_features',
            'gaussian_natural_parameters', 'far_component_logits', 'tied_row_constant', 'statistics_from_features',
-           'refit_far_components', 'GaussianLinearForm', 'register_linear_form', 'linear_form', 'FusedExecutor',
-           'BernoulliLinearForm', 'MultinomialLinearForm']
+           'GaussianLinearForm', 'register_linear_form', 'linear_form', 'FusedExecutor', 'BernoulliLinearForm',
+           'MultinomialLinearForm']
 
 # %% ../nbs/08_performance.ipynb #0137d53b
 import os
@@ -18,12 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
-from .densities import (EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, compute_precision_cholesky,
-                                gaussian_log_prob, log_det_cholesky)
+from .densities import EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, log_det_cholesky
 from .bernoulli import BernoulliMixture
 from .dirichlet import MultinomialMixture
-from .em import InMemoryExecutor, check_integer, check_real, register_executor
-from .gaussian import GaussianMixture, _far_from_centre, gaussian_parameters, gaussian_statistics
+from .em import InMemoryExecutor, check_integer, check_real, recorded_bound, register_executor
+from .gaussian import GaussianMixture, gaussian_statistics
 
 # %% ../nbs/08_performance.ipynb #924bef94
 def _check_count(name, value):
@@ -430,7 +429,7 @@ def gaussian_features(X, covariance_type, n_components):
 # The fused pass expands about the centre c only for components within this squared distance of c in their
 # own variances: the readable path's limit (chapter 00), so that it never loses more digits than that path.
 # Beyond it (a far cluster) the component's logits are exact; statistics of components far from c are
-# recomputed about their own means, as chapter 02's `_m_step_parameters` does.
+# recomputed about their own means by chapter 02's `_m_step`.
 FUSED_MAX_SQUARED_DISTANCE = EXPANSION_MAX_SQUARED_DISTANCE
 
 
@@ -517,28 +516,11 @@ def statistics_from_features(S, covariance_type, shift, scatter=None):
         counts, sums, second = S[:, d], S[:, :d], scatter
     return {"counts": counts, "sums": sums, "second": second, "shift": shift}
 
-# %% ../nbs/08_performance.ipynb #d8ec41d9
-def refit_far_components(model, X, sample_weight, log_normaliser, means, covariances, shift):
-    """Recompute in place, about its own mean, every component of the new `means`, `covariances` that
-    chapter 02's `_far_from_centre` finds far from c (`shift`), from r_ij under the E-step's parameters
-    (still those of `model`) and the pass's log p(x_i) (`log_normaliser`). Not for tied covariances."""
-    covariance_type = model.covariance_type
-    for component in np.flatnonzero(_far_from_centre(means, covariances, shift, covariance_type)):
-        log_density = gaussian_log_prob(X, model.means_[[component]],
-                                        model.precisions_cholesky_[[component]], covariance_type)
-        with np.errstate(divide="ignore", under="ignore"):
-            r = np.exp(log_density[:, 0] + np.log(model.weights_[component]) - log_normaliser)
-        if sample_weight is not None:
-            r *= sample_weight
-        own = gaussian_statistics(X, r[:, None], covariance_type, shift=means[component])
-        _, mean, covariance = gaussian_parameters(own, covariance_type, model.reg_covar)
-        means[component], covariances[component] = mean[0], covariance[0]
-
 # %% ../nbs/08_performance.ipynb #2bddd686
 class GaussianLinearForm:
     """[Chapter 02](02_gaussian.ipynb)'s `GaussianMixture` in the form of @eq-gaussian-linear, for the fused pass:
     log pi_k + log N(x | mu_k, Sigma_k) = theta_k . phi(x) + h(x). Built from the model being fitted; its
-    methods read the model's current parameters, and `m_step` sets new ones."""
+    methods read the model's current parameters, and `statistics` gives the family's M-step its sums."""
 
     def __init__(self, model):
         self.model = model
@@ -577,18 +559,9 @@ class GaussianLinearForm:
             return 0.0
         return tied_row_constant(self.model.precisions_cholesky_, self.scatter)
 
-    def m_step(self, S, X, sample_weight, log_normaliser):
-        """Chapter 02's M-step from S = sum_i w_i r_ik phi(x_i): `gaussian_parameters` of the statistics read
-        off S, components far from c recomputed about their own means, then the Cholesky factors of the
-        precisions. Returns True (the step is done)."""
-        model = self.model
-        statistics = statistics_from_features(S, model.covariance_type, self.shift, self.scatter)
-        weights, means, covariances = gaussian_parameters(statistics, model.covariance_type, model.reg_covar)
-        if model.covariance_type != "tied":
-            refit_far_components(model, X, sample_weight, log_normaliser, means, covariances, self.shift)
-        model.weights_, model.means_, model.covariances_ = weights, means, covariances
-        model.precisions_cholesky_ = compute_precision_cholesky(covariances, model.covariance_type)
-        return True
+    def statistics(self, S):
+        "The statistics of chapter 02's M-step, read off S = sum_i w_i r_ik phi(x_i), about c (`statistics_from_features`)."
+        return statistics_from_features(S, self.model.covariance_type, self.shift, self.scatter)
 
 # %% ../nbs/08_performance.ipynb #ef944050
 _LINEAR_FORMS = {}
@@ -644,8 +617,7 @@ class FusedExecutor(InMemoryExecutor):
             weight = self.X.shape[0] if self.sample_weight is None else float(self.sample_weight.sum())
             bound = model._objective(log_likelihood + form.row_constant(), weight)
             model._check_bound(bound, n_iter)
-            if form.m_step(S, self.X, self.sample_weight, self.fused.log_normaliser):
-                return bound
+            return recorded_bound(bound, model._m_step(form.statistics(S), self.sums))
         self.fused = None                               # declined: the readable path from now on
         return super().iterate(n_iter)
 
@@ -660,7 +632,7 @@ register_executor(FusedExecutor)
 class BernoulliLinearForm:
     """[Chapter 04](04_bernoulli.ipynb)'s `BernoulliMixture` in the form of @eq-bernoulli-linear, for the fused
     pass: log pi_k + log p(x | p_k) = theta_k . [x, 1], h(x) = 0. Built from the model being fitted; its
-    methods read the model's current parameters, and `m_step` sets new ones."""
+    methods read the model's current parameters, and `statistics` gives the family's M-step its sums."""
 
     def __init__(self, model):
         self.model = model
@@ -688,11 +660,9 @@ class BernoulliLinearForm:
         "sum_i w_i h(x_i) = 0."
         return 0.0
 
-    def m_step(self, S, X, sample_weight, log_normaliser):
-        """The family's M-step from S = sum_i w_i r_ik [x_i, 1]: counts N_k = S[:, -1], sums S[:, :-1].
-        Returns True (the step is done)."""
-        self.model._m_step({"counts": S[:, -1], "sums": S[:, :-1]})
-        return True
+    def statistics(self, S):
+        "The family's statistics, read off S = sum_i w_i r_ik [x_i, 1]: counts N_k = S[:, -1], sums S[:, :-1]."
+        return {"counts": S[:, -1], "sums": S[:, :-1]}
 
 
 # %% ../nbs/08_performance.ipynb #9c575796

@@ -111,14 +111,16 @@ def test_a_warm_started_fit_over_many_chunks_is_the_in_memory_fit(make, data, na
 
 
 @requires_dask
+@pytest.mark.parametrize("update", ["irls", "newton"])
 @pytest.mark.parametrize("chunks", [None, 97])
-def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks):
+def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks, update):
+    "Its gate's guarded Newton steps (irls) pass over the chunks as they pass over the rows in memory."
     import dask.array as da
     from mixlearn import MixtureOfExperts
     X, y = _regression_data()
     w = _weights(len(y))
     names = ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_", "expert_variance_")
-    make = lambda: MixtureOfExperts(2, gate_update="newton", random_state=0, max_iter=4, tol=0, n_init=2)
+    make = lambda: MixtureOfExperts(2, gate_update=update, random_state=0, max_iter=4, tol=0, n_init=2)
     if chunks is None:                                # one chunk: the same starts
         in_memory = _fit(make(), X, y, sample_weight=w)
         on_dask = _fit(make(), da.from_array(X, chunks=X.shape), da.from_array(y), sample_weight=w)
@@ -176,3 +178,36 @@ def test_a_count_mixture_fitted_on_dask_knows_its_row_total_and_samples(family):
     in_memory = _fit(make(3, random_state=0, max_iter=3), X, sample_weight=w)
     assert on_dask.n_trials_ == in_memory.n_trials_ == 40
     assert (on_dask.sample(5)[0].sum(axis=1) == 40).all()
+
+
+def _far_outlier_data():
+    "Two blobs and one row 1e6 away: the outlier's component lies far from the centre of the statistics."
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(150, 2)), rng.normal(size=(150, 2)) + [8.0, 0.0], [[1e6, -1e6]]])
+    means = np.array([[0.0, 0.0], [8.0, 0.0], [1e6, -1e6]])
+    return X, means
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+@pytest.mark.parametrize("executor", ["blocks", "fused", "dask"])
+def test_far_components_are_recentred_by_every_executor(covariance_type, executor, monkeypatch):
+    "The far component's covariance is reg_covar (one row) and its mean the row, whichever executor ran."
+    from mixlearn import GaussianMixture
+    if executor == "dask" and importlib.util.find_spec("dask") is None:
+        pytest.skip("needs the dask extra")
+    monkeypatch.setattr(mixlearn.scaling, "BLOCK_ROWS", 50)
+    X, means = _far_outlier_data()
+    settings = dict(covariance_type=covariance_type, means_init=means, weights_init=np.full(3, 1 / 3),
+                    precisions_init={"full": np.tile(np.eye(2), (3, 1, 1)), "diag": np.ones((3, 2)),
+                                     "spherical": np.ones(3)}[covariance_type], max_iter=3, tol=0)
+    readable = _fit(GaussianMixture(3, executor="memory", **settings), X)
+    data = X
+    if executor == "dask":
+        import dask.array as da
+        data = da.from_array(X, chunks=(60, 2))
+    other = _fit(GaussianMixture(3, executor=executor, **settings), data)
+    assert other.executor_ == executor
+    np.testing.assert_allclose(other.means_[2], [1e6, -1e6], rtol=1e-15)
+    expected = {"full": 1e-6 * np.eye(2), "diag": np.full(2, 1e-6), "spherical": 1e-6}[covariance_type]
+    np.testing.assert_allclose(other.covariances_[2], expected, rtol=1e-8, atol=1e-20)
+    _same_fit(other, readable, ("means_", "covariances_"))
