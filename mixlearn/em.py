@@ -278,28 +278,12 @@ class _ParametersAPI:
                 changed.append(f"{name}={text if len(text) < 60 else '...'}")
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    def __getstate__(self):
-        "Pickle without what a running fit caches (`_cached`)."
-        state = self.__dict__.copy()
-        state.pop("_fit_cache", None)
-        return state
-
     def __sklearn_tags__(self):
         "Tags for scikit-learn >= 1.6 utilities (only called when scikit-learn is installed)."
         from sklearn.utils import Tags, TargetTags
         return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
 
 # %% ../nbs/01_em.ipynb #435fd966
-class derived_parameter(property):
-    """A read-only `n_components` that reads another constructor parameter (`truncation` of the DP,
-    `n_experts` of the mixture of experts): the engine names that parameter in its messages."""
-
-    def __init__(self, name):
-        super().__init__(lambda model: getattr(model, name),
-                         doc=f"The engine's name for `{name}` (read-only: set `{name}`).")
-        self.name = name
-
-
 class _Validation:
     """Part 2 of the engine: validation of the data, the hyperparameters and a warm start, at `fit`."""
 
@@ -358,6 +342,16 @@ class _Validation:
             name = self._n_components_name()
             raise ValueError(f"{name}={self.n_components}, but this warm-started model has "
                              f"{len(self.weights_)} components; set warm_start=False to start afresh")
+
+# %% ../nbs/01_em.ipynb #dc0b46f7
+class derived_parameter(property):
+    """A read-only `n_components` that reads another constructor parameter (`truncation` of the DP,
+    `n_experts` of the mixture of experts): the engine names that parameter in its messages."""
+
+    def __init__(self, name):
+        super().__init__(lambda model: getattr(model, name),
+                         doc=f"The engine's name for `{name}` (read-only: set `{name}`).")
+        self.name = name
 
 # %% ../nbs/01_em.ipynb #fc50a59b
 REQUIRED_HOOKS = ("_log_prob", "_statistics", "_m_step", "_n_parameters", "_sample")
@@ -472,6 +466,12 @@ class _EMSteps:
             entry = cache[key] = (X, compute(X))
         return entry[1]
 
+    def __getstate__(self):
+        "Pickle without what a running fit caches (`_cached`)."
+        state = self.__dict__.copy()
+        state.pop("_fit_cache", None)
+        return state
+
 # %% ../nbs/01_em.ipynb #4f64b05a
 class _LazyBuffer:
     "The engine's (k, n) E-step buffer, allocated on the first call; calls return its (n, k) transpose."
@@ -510,19 +510,13 @@ class InMemoryExecutor:
     """Runs the iterations of one fit on an in-memory X (n, d): the E-step into one (k, n) buffer, the
     objective @eq-objective-sums, the family's M-step from the statistics of the responsibilities.
 
-    Every executor offers the engine's loop (`BaseMixture._fit_starts`) the same methods:
-    - `make(model, X, sample_weight)` (classmethod): an executor for validated in-memory data, or None
-      where it does not apply; `accepts(X)` (staticmethod): True for data only this executor takes as it
-      is (a Dask array); such an executor validates the data itself, in `__init__(model, X, y, sample_weight)`;
-    - `data_sums(f)`: f(X_block, w_block) -> dict added over every row (w: sample_weight, or ones);
-    - `initial_rows()` -> (X, sample_weight, buffer): the rows a start is drawn from, and a callable that
-      returns an (n, k) array to write the starting responsibilities into (or None for a new one);
-    - `start()`: before each run of EM (a restart or a warm start);
-    - `iterate(n_iter)` -> the bound at the current parameters, then the M-step (`recorded_bound`);
-    - `score()` -> the bound at the current parameters, no M-step (`max_iter=0` returns the start, scored);
-    - `close()`: release what the fit held.
-    `name` is what a fitted model's `executor_` records and what the estimators' `executor` parameter
-    chooses; `automatic`: whether `executor="auto"` may pick it; `runs`: what it can fit, in words."""
+    Every executor offers the engine's loop (`BaseMixture._fit_starts`) the same methods: `make(model, X,
+    sample_weight)` (an executor for validated in-memory data, or None), `accepts(X)` (True for data only it
+    takes as it is, a Dask array, which it validates in `__init__(model, X, y, sample_weight)`), `data_sums(f)`
+    (f(X_block, w_block) -> dict added over every row), `initial_rows()` -> (X, sample_weight, a callable
+    giving an (n, k) array for the starting responsibilities, or None), `start()` (before each run of EM),
+    `iterate(n_iter)` -> the recorded bound, `score()` -> the bound, no M-step, and `close()`. `name`: what
+    `executor_` records and `executor` chooses; `automatic`: may "auto" pick it; `runs`: what it fits."""
     name, automatic, runs = "memory", True, "any family on an in-memory array"
 
     def __init__(self, model, X, sample_weight):
@@ -635,12 +629,10 @@ class _Loop:
     """Part 4 of the engine, continued: the one loop of EM, for every family and every executor."""
 
     def _start(self, X, sample_weight, rng, buffer=lambda: None):
-        "First parameters from the rows X: `_initialize`, with starting responsibilities (times the weights) drawn only if asked for."
+        "First parameters from the rows X: `_initialize`, with weighted starting responsibilities drawn only if asked for."
         def responsibilities():
             resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer())
-            if sample_weight is not None:
-                resp *= sample_weight[:, None]
-            return resp
+            return resp if sample_weight is None else np.multiply(resp, sample_weight[:, None], out=resp)
         self._initialize(X, responsibilities)
 
     def _fit_starts(self, executor):

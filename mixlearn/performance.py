@@ -8,7 +8,7 @@ __all__ = ['FUSED_CHUNK_ELEMENTS', 'FUSED_BUFFER_SHARE', 'FUSED_MIN_ROWS', 'FUSE
            'available_cores', 'blas_threads', 'one_blas_thread', 'LinearEStep', 'gaussian_features',
            'gaussian_natural_parameters', 'far_component_logits', 'tied_row_constant', 'statistics_from_features',
            'GaussianLinearForm', 'register_linear_form', 'linear_form', 'FusedExecutor', 'BernoulliLinearForm',
-           'MultinomialLinearForm']
+           'MultinomialLinearForm', 'CategoricalLinearForm']
 
 # %% ../nbs/08_performance.ipynb #0137d53b
 import os
@@ -19,7 +19,7 @@ import numpy as np
 
 from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
 from .densities import EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, log_det_cholesky
-from .bernoulli import BernoulliMixture
+from .bernoulli import BernoulliMixture, CategoricalMixture, one_hot
 from .dirichlet import MultinomialMixture
 from .em import InMemoryExecutor, check_integer, check_real, recorded_bound, register_executor
 from .gaussian import GaussianMixture, gaussian_statistics
@@ -590,19 +590,20 @@ class FusedExecutor(InMemoryExecutor):
     every later one of the run take the readable path of `InMemoryExecutor`."""
     name, automatic = "fused", True
     runs = ("families whose log-densities have a linear form registered with register_linear_form "
-            "(GaussianMixture, BernoulliMixture, MultinomialMixture), on an in-memory array")
+            "(GaussianMixture, BernoulliMixture, CategoricalMixture, MultinomialMixture), on an in-memory array")
 
     @classmethod
     def make(cls, model, X, sample_weight):
         form = linear_form(model)
-        features = None if form is None else form.features(X, sample_weight)
-        return None if features is None else cls(model, X, sample_weight, form, features)
+        rows = X if form is None or not hasattr(form, "rows") else form.rows(X)      # what the pass reads
+        features = None if form is None else form.features(rows, sample_weight)
+        return None if features is None else cls(model, X, sample_weight, form, features, rows)
 
-    def __init__(self, model, X, sample_weight, form, features):
+    def __init__(self, model, X, sample_weight, form, features, rows):
         super().__init__(model, X, sample_weight)
         self.form = form
         n_features_out, write_features = features
-        self.linear = LinearEStep(X, model.n_components, n_features_out, write_features, sample_weight)
+        self.linear = LinearEStep(rows, model.n_components, n_features_out, write_features, sample_weight)
         self.fused = self.linear
 
     def start(self):
@@ -693,7 +694,25 @@ class MultinomialLinearForm(BernoulliLinearForm):
         return self.constant
 
 
+# %% ../nbs/08_performance.ipynb #44e50bdb
+class CategoricalLinearForm(BernoulliLinearForm):
+    """[Chapter 04](04_bernoulli.ipynb)'s `CategoricalMixture` in the form of @eq-categorical-linear: phi(x) = [one-hot
+    codes of x, 1], theta_k = [the log-probabilities, log pi_k], h(x) = 0, and the Bernoulli form's statistics
+    (N_k and the one-hot sums), the pass reading the one-hot rows (`rows`) with the Bernoulli form's features."""
+
+    def rows(self, X):
+        "The rows the pass reads: the one-hot codes o(x) of X (n, D), made once per fit, as the readable path keeps them."
+        return one_hot(X, self.model.n_categories_)
+
+    def coefficients(self):
+        "(theta (k, D + 1), None): theta_k = [log theta_k1, ..., log theta_kd, log pi_k]; every component is exact."
+        model = self.model
+        with np.errstate(divide="ignore"):
+            return np.concatenate([np.log(np.concatenate(model.probs_, axis=1)), np.log(model.weights_)[:, None]],
+                                  axis=1), None
+
 # %% ../nbs/08_performance.ipynb #ebea032f
 register_linear_form(BernoulliMixture, BernoulliLinearForm)
 register_linear_form(MultinomialMixture, MultinomialLinearForm)
+register_linear_form(CategoricalMixture, CategoricalLinearForm)
 

@@ -71,7 +71,7 @@ def iter_row_blocks(X, block_rows, sample_weight=None):
     for start in range(0, X.shape[0], block_rows):
         yield X[start:start + block_rows], None if sample_weight is None else sample_weight[start:start + block_rows]
 
-
+# %% ../nbs/09_scaling.ipynb #5a8335f4
 def add_up(dicts):
     "The sum of an iterable of statistics dicts (`add_statistics`), in order."
     total = None

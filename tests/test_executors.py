@@ -64,10 +64,16 @@ def test_the_fused_executor_gives_the_readable_fit(covariance_type, max_iter):
     _same_fit(fused, readable, ("means_", "covariances_"))
 
 
-@pytest.mark.parametrize("family, data", [("BernoulliMixture", _binary_data), ("MultinomialMixture", _count_data)])
+def _code_data(seed=0, n=600):
+    "Integer codes of five features with 2 to 5 categories."
+    return np.random.default_rng(seed).integers(0, [2, 3, 5, 4, 3], size=(n, 5)).astype(float)
+
+
+@pytest.mark.parametrize("family, data", [("BernoulliMixture", _binary_data), ("MultinomialMixture", _count_data),
+                                          ("CategoricalMixture", _code_data)])
 @pytest.mark.parametrize("max_iter", [0, 4])
-def test_the_fused_executor_gives_the_readable_fit_of_bernoulli_and_multinomial(family, data, max_iter):
-    "Chapter 08's Bernoulli and multinomial linear forms: executor='fused' against executor='memory'."
+def test_the_fused_executor_gives_the_readable_fit_of_bernoulli_multinomial_categorical(family, data, max_iter):
+    "Chapter 08's Bernoulli, multinomial and categorical linear forms: executor='fused' against executor='memory'."
     import mixlearn
     X = data()
     w = _weights(len(X))
@@ -134,15 +140,15 @@ def test_the_mixture_of_experts_on_dask_is_the_in_memory_fit(chunks, update):
 
 
 @pytest.mark.parametrize("model, executor, match", [
-    ("categorical", "fused", "executor='fused' cannot fit CategoricalMixture on this data: it runs families whose"),
+    ("dmm", "fused", "executor='fused' cannot fit DirichletMultinomialMixture on this data: it runs families whose"),
     ("gaussian", "dask", "executor='dask' cannot fit GaussianMixture on this data: it runs a dask.array.Array"),
     ("gaussian", "online", "it runs stepwise EM through partial_fit, not fit"),
     ("gaussian", "gpu", r"executor must be 'auto' or one of \['blocks', 'dask', 'fused', 'memory', 'online'\]; got 'gpu'"),
 ])
 def test_an_executor_that_cannot_run_the_fit_is_a_clear_error(model, executor, match):
-    from mixlearn import CategoricalMixture, GaussianMixture
+    from mixlearn import DirichletMultinomialMixture, GaussianMixture
     X = (_gaussian_data() > 0).astype(float)
-    estimator = (CategoricalMixture if model == "categorical" else GaussianMixture)(2, executor=executor)
+    estimator = (DirichletMultinomialMixture if model == "dmm" else GaussianMixture)(2, executor=executor)
     with pytest.raises(ValueError, match=match):
         estimator.fit(X)
 
@@ -156,13 +162,15 @@ def test_an_in_memory_executor_refuses_a_dask_array():
 
 
 def test_every_fit_says_which_executor_ran():
-    from mixlearn import BernoulliMixture, CategoricalMixture, GaussianMixture, MultinomialMixture
+    from mixlearn import (BernoulliMixture, CategoricalMixture, DirichletMultinomialMixture, GaussianMixture,
+                          MultinomialMixture)
     X = np.random.default_rng(0).normal(size=(300, 2))
     assert _fit(GaussianMixture(2, random_state=0), X).executor_ == "fused"       # chapter 08's pass
     assert _fit(GaussianMixture(2, random_state=0, executor="memory"), X).executor_ == "memory"
     assert _fit(BernoulliMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "fused"
     assert _fit(MultinomialMixture(2, random_state=0), np.floor(np.abs(3 * X))).executor_ == "fused"
-    assert _fit(CategoricalMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "memory"
+    assert _fit(CategoricalMixture(2, random_state=0), (X > 0).astype(float)).executor_ == "fused"
+    assert _fit(DirichletMultinomialMixture(2, random_state=0), np.floor(np.abs(3 * X))).executor_ == "memory"
 
 
 @requires_dask

@@ -300,12 +300,12 @@ def test_linear_forms_are_found_along_the_mro():
 
 
 def test_a_family_without_a_registered_form_runs_the_readable_path():
-    from mixlearn import CategoricalMixture
-    X = (_data(n=500, d=4) > 0).astype(float)
-    assert FusedExecutor.make(CategoricalMixture(2), X, None) is None
-    assert CategoricalMixture(2, random_state=0).fit(X).executor_ == "memory"
-    with pytest.raises(ValueError, match="executor='fused' cannot fit CategoricalMixture"):
-        CategoricalMixture(2, executor="fused").fit(X)
+    from mixlearn import DirichletMultinomialMixture
+    X = np.floor(np.abs(3 * _data(n=500, d=4)))
+    assert FusedExecutor.make(DirichletMultinomialMixture(2), X, None) is None
+    assert DirichletMultinomialMixture(2, random_state=0).fit(X).executor_ == "memory"
+    with pytest.raises(ValueError, match="executor='fused' cannot fit DirichletMultinomialMixture"):
+        DirichletMultinomialMixture(2, executor="fused").fit(X)
 
 
 def test_a_registered_form_is_used_by_the_executor(monkeypatch):
