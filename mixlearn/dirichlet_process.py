@@ -15,9 +15,10 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .densities import (check_covariance_type, check_random_state, compute_precision_cholesky,
-                                gaussian_log_prob, log_det_cholesky, sample_gaussian_mixture)
+                                gaussian_log_prob, log_det_cholesky)
 from .em import BaseMixture, NotFittedError, check_init_array, check_integer, check_real, derived_parameter
-from .gaussian import _CentredStatistics, gaussian_parameters, gaussian_statistics, recentre_far_components
+from .gaussian import (_CentredStatistics, _GaussianSteps, gaussian_parameters, gaussian_statistics,
+                               recentre_far_components)
 
 # %% ../nbs/06_dirichlet_process.ipynb #4ad9c0bf
 def _check_sticks(v, name="v"):
@@ -513,17 +514,8 @@ class _DPStatistics:
 class _DPPlugIn:
     "The plug-in mixture (`weights_`, `means_`, `covariances_`): parameter count, sampling, expected precisions."
 
-    def _n_parameters(self):
-        "Free parameters of the plug-in mixture with T components (as for GaussianMixture)."
-        k, d = self.means_.shape
-        covariance = {"full": k * d * (d + 1) / 2, "tied": d * (d + 1) / 2,
-                      "diag": k * d, "spherical": k}[self.covariance_type]
-        return int(covariance + k * d + k - 1)
-
-    def _sample(self, n_samples, rng):
-        "Ancestral sampling from the plug-in mixture (`weights_`, `means_`, `covariances_`)."
-        return sample_gaussian_mixture(n_samples, self.weights_, self.means_, self.covariances_,
-                                       self.covariance_type, rng)
+    _n_parameters = _GaussianSteps._n_parameters      # chapter 02's count, for the plug-in mixture with T components
+    _sample = _GaussianSteps._sample                  # chapter 02's ancestral sampler, from the plug-in mixture
 
     @property
     def precisions_(self):

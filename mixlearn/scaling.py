@@ -11,8 +11,8 @@ __all__ = ['BLOCK_ROWS', 'add_statistics', 'scale_statistics', 'mix_statistics',
 import numpy as np
 
 from .densities import check_random_state
-from .em import (check_array, check_real, check_sample_weight, recorded_bound, register_executor,
-                         row_sums)
+from .em import (InMemoryExecutor, check_array, check_real, check_sample_weight, recorded_bound,
+                         register_executor, row_sums)
 
 # %% ../nbs/09_scaling.ipynb #d5be4607
 def add_statistics(total, block):
@@ -190,23 +190,12 @@ register_executor(OnlineExecutor)
 BLOCK_ROWS = 1 << 16
 
 
-class BlockExecutor:
-    """Chapter 01's loop over blocks of rows of an in-memory X (@eq-blocks): each iteration computes the
-    blocks' statistics (`block_e_step`) one after the other and adds them (`step_from_block_results`);
-    `sums` and `data_sums` pass over the blocks too."""
+class BlockExecutor(InMemoryExecutor):
+    """Chapter 01's loop over blocks of rows of an in-memory X (@eq-blocks): the readable executor, except
+    that each iteration computes the blocks' statistics (`block_e_step`) one after the other and adds them
+    (`step_from_block_results`), and `sums` and `data_sums` pass over the blocks too."""
     name, automatic = "blocks", False
     runs = "any family on an in-memory array, block by block"
-
-    @classmethod
-    def make(cls, model, X, sample_weight):
-        return cls(model, X, sample_weight)
-
-    @staticmethod
-    def accepts(X):
-        return False
-
-    def __init__(self, model, X, sample_weight):
-        self.model, self.X, self.sample_weight = model, X, sample_weight
 
     def _blocks(self):
         return iter_row_blocks(self.X, BLOCK_ROWS, self.sample_weight)
@@ -214,12 +203,6 @@ class BlockExecutor:
     def data_sums(self, statistic):
         return add_up(statistic(X_block, np.ones(X_block.shape[0]) if w_block is None else w_block)
                       for X_block, w_block in self._blocks())
-
-    def initial_rows(self):
-        return self.X, self.sample_weight, lambda: None
-
-    def start(self):
-        "Nothing to reset between runs."
 
     def _results(self):
         "(statistics, log-likelihood, weight) of every block, under the current parameters."
@@ -236,9 +219,6 @@ class BlockExecutor:
         "The objective of the current parameters over all blocks, no M-step."
         log_likelihood, weight, _ = sum_block_results(self._results())
         return self.model._objective(log_likelihood, weight)
-
-    def close(self):
-        "Nothing to release."
 
 
 register_executor(BlockExecutor)

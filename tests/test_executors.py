@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
+import mixlearn.performance
 import mixlearn.scaling
 from test_scaling import FAMILIES, IDS, _binary_data, _close, _count_data, _gaussian_data, _regression_data
 
@@ -219,3 +220,36 @@ def test_far_components_are_recentred_by_every_executor(covariance_type, executo
     expected = {"full": 1e-6 * np.eye(2), "diag": np.full(2, 1e-6), "spherical": 1e-6}[covariance_type]
     np.testing.assert_allclose(other.covariances_[2], expected, rtol=1e-8, atol=1e-20)
     _same_fit(other, readable, ("means_", "covariances_"))
+
+
+@pytest.mark.parametrize("update", ["irls", "newton", "bound"])
+@pytest.mark.parametrize("max_iter", [0, 4])
+def test_the_block_executor_gives_the_readable_fit_of_the_experts(update, max_iter, monkeypatch):
+    "executor='blocks' for the mixture of experts (its IRLS gate passes over the blocks): the readable fit."
+    from mixlearn import MixtureOfExperts
+    monkeypatch.setattr(mixlearn.scaling, "BLOCK_ROWS", 97)
+    X, y = _regression_data()
+    w = _weights(len(y))
+    settings = dict(gate_update=update, max_iter=max_iter, tol=0, n_init=2, init_params="random", random_state=0)
+    readable = _fit(MixtureOfExperts(2, executor="memory", **settings), X, y, sample_weight=w)
+    blocked = _fit(MixtureOfExperts(2, executor="blocks", **settings), X, y, sample_weight=w)
+    assert (readable.executor_, blocked.executor_) == ("memory", "blocks")
+    _same_fit(blocked, readable, ("gate_coef_", "gate_intercept_", "expert_coef_", "expert_intercept_",
+                                  "expert_variance_"))
+
+
+@pytest.mark.parametrize("make, data, names", FAMILIES, ids=IDS)
+@pytest.mark.parametrize("executor", ["blocks", "fused"])
+def test_a_warm_started_fit_is_the_same_on_every_executor(make, data, names, executor, monkeypatch):
+    "warm_start from the same fitted parameters: the next iterations (weighted) are the readable ones."
+    monkeypatch.setattr(mixlearn.scaling, "BLOCK_ROWS", 97)
+    X = data()
+    w = _weights(len(X))
+    start = _fit(make().set_params(executor="memory", max_iter=2, tol=0), X, sample_weight=w)
+    if executor == "fused" and mixlearn.performance.linear_form(start) is None:
+        pytest.skip("no linear form for this family")
+    warm = lambda name: copy.deepcopy(start).set_params(warm_start=True, max_iter=3, executor=name)
+    readable = _fit(warm("memory"), X, sample_weight=w)
+    other = _fit(warm(executor), X, sample_weight=w)
+    assert other.executor_ == executor
+    _same_fit(other, readable, names)
