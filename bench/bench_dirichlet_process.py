@@ -61,8 +61,8 @@ def make_estimators(resp: np.ndarray, truncation: int, covariance_type: str, max
             self._initialize(X, resp.copy())
 
     class MixlearnFromResp(DirichletProcessGaussianMixture):
-        def _initialize(self, X, starting_resp):
-            super()._initialize(X, resp.copy())
+        def _initialize(self, X, responsibilities):
+            super()._initialize(X, lambda: resp.copy())
 
     common = dict(covariance_type=covariance_type, tol=0.0, reg_covar=1e-6, max_iter=max_iter,
                   init_params="random_from_data", random_state=seed)

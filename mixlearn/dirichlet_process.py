@@ -159,7 +159,8 @@ def component_statistics(X, resp, covariance_type):
     counts = statistics["counts"]
     _, sample_means, sample_covariances = gaussian_parameters(statistics, covariance_type, reg_covar=0.0)
     recentre_far_components(sample_means, sample_covariances, statistics["shift"], covariance_type, 0.0,
-                            lambda statistic: statistic(X, resp), eligible=counts >= 2.0)   # far, tight components
+                            lambda statistic, components: statistic(X, resp[:, components]),
+                            eligible=counts >= 2.0)                                        # far, tight components
     return counts, sample_means, sample_covariances
 
 # %% ../nbs/06_dirichlet_process.ipynb #f62529e9

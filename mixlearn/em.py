@@ -6,7 +6,7 @@
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'REQUIRED_HOOKS', 'log_softmax_responsibilities', 'ConvergenceWarning',
            'NotFittedError', 'check_array', 'check_sample_weight', 'check_integer', 'check_real', 'check_init_array',
            'check_weights_init', 'kmeans_plusplus', 'initial_responsibilities', 'derived_parameter',
-           'register_executor', 'row_sums', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
+           'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import copy
@@ -372,10 +372,10 @@ class _FamilyHooks:
         raise NotImplementedError
 
     def _m_step(self, statistics, sums=None):
-        """Set the parameters from `statistics` (`_statistics` summed over every row). `sums(f)`, when given,
-        adds f(X_block, resp_block) -> dict over every row with the same responsibilities: a second pass, for
-        sums taken about the new parameters (a pass over blocks recomputes the responsibilities, so set the
-        new parameters after the last call). Returns None, or the bound to record for this iteration when
+        """Set the parameters from `statistics` (`_statistics` summed over every row). `sums(f, components=None)`,
+        when given, adds f(X_block, resp_block) -> dict over every row with the same responsibilities (only their
+        columns `components`, if given): a second pass, for sums taken about the new parameters (a pass over
+        blocks recomputes the responsibilities, so set the new parameters after the last call). Returns None, or the bound to record for this iteration when
         the family takes it after the update (a variational family's ELBO)."""
         raise NotImplementedError
 
@@ -429,7 +429,8 @@ class _EMSteps:
 
     def _update(self, X, resp):
         "The M-step from rows X and their responsibilities `resp` (times sample_weight): `_m_step` of their sums."
-        return self._m_step(self._statistics(X, resp), lambda statistic: statistic(X, resp))
+        return self._m_step(self._statistics(X, resp),
+                            lambda statistic, components=None: statistic(X, columns(resp, components)))
 
     def _start_with(self, X, responsibilities, **given):
         """`_initialize` for a family with user-given starting values (attribute=value, None when not given):
@@ -468,9 +469,7 @@ class _EMSteps:
 
     def __getstate__(self):
         "Pickle without what a running fit caches (`_cached`)."
-        state = self.__dict__.copy()
-        state.pop("_fit_cache", None)
-        return state
+        return {name: value for name, value in self.__dict__.items() if name != "_fit_cache"}
 
 # %% ../nbs/01_em.ipynb #4f64b05a
 class _LazyBuffer:
@@ -499,6 +498,11 @@ def row_sums(log_prob_norm, sample_weight):
     if sample_weight is None:
         return float(log_prob_norm.sum()), float(log_prob_norm.shape[0])
     return float(sample_weight @ log_prob_norm), float(sample_weight.sum())
+
+
+def columns(resp, components=None):
+    "The responsibilities resp (n, k), or only their columns `components` (what `sums` hands a statistic)."
+    return resp if components is None else resp[:, components]
 
 
 def recorded_bound(bound, after_update):
@@ -548,9 +552,9 @@ class InMemoryExecutor:
             resp *= self.sample_weight[:, None]
         return resp, bound
 
-    def sums(self, statistic):
-        "`statistic(X, resp)`, resp the responsibilities under the current parameters (a pass of its own)."
-        return statistic(self.X, self._responsibilities()[0])
+    def sums(self, statistic, components=None):
+        "`statistic(X, resp)`, resp the responsibilities (their `components`) under the current parameters."
+        return statistic(self.X, columns(self._responsibilities()[0], components))
 
     def iterate(self, n_iter):
         resp, bound = self._responsibilities()

@@ -115,12 +115,12 @@ def recentre_far_components(means, covariances, centre, covariance_type, reg_cov
     for component in np.flatnonzero(far if eligible is None else far & eligible):
         own_mean = means[component].copy()
 
-        def about_own_mean(X, resp):
-            statistics = gaussian_statistics(X, resp[:, [component]], covariance_type, shift=own_mean)
+        def about_own_mean(X, resp):                        # resp: this component's column, (n, 1)
+            statistics = gaussian_statistics(X, resp, covariance_type, shift=own_mean)
             del statistics["shift"]                         # the same for every block: not a sum
             return statistics
 
-        own = sums(about_own_mean)
+        own = sums(about_own_mean, components=[component])
         _, mean, covariance = gaussian_parameters({**own, "shift": own_mean}, covariance_type, reg_covar)
         means[component], covariances[component] = mean[0], covariance[0]
 

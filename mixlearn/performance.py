@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .densities import COVARIANCE_TYPES as _COVARIANCE_TYPES
-from .densities import EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, log_det_cholesky
+from .densities import (EXPANSION_MAX_SQUARED_DISTANCE, _quadratic_coefficients, gaussian_log_prob,
+                                log_det_cholesky)
 from .bernoulli import BernoulliMixture, CategoricalMixture, one_hot
 from .dirichlet import MultinomialMixture
 from .em import InMemoryExecutor, check_integer, check_real, recorded_bound, register_executor
@@ -563,6 +564,13 @@ class GaussianLinearForm:
         "The statistics of chapter 02's M-step, read off S = sum_i w_i r_ik phi(x_i), about c (`statistics_from_features`)."
         return statistics_from_features(S, self.model.covariance_type, self.shift, self.scatter)
 
+    def component_log_prob(self, X, components):
+        "log pi_j + log N(x_i | mu_j, Sigma_j) of a few `components` (not tied), (n, len(components)): chapter 00's form."
+        model = self.model
+        with np.errstate(divide="ignore"):
+            return (gaussian_log_prob(X, model.means_[components], model.precisions_cholesky_[components],
+                                      model.covariance_type) + np.log(model.weights_[components]))
+
 # %% ../nbs/08_performance.ipynb #ef944050
 _LINEAR_FORMS = {}
 
@@ -621,6 +629,16 @@ class FusedExecutor(InMemoryExecutor):
             return recorded_bound(bound, model._m_step(form.statistics(S), self.sums))
         self.fused = None                               # declined: the readable path from now on
         return super().iterate(n_iter)
+
+    def sums(self, statistic, components=None):
+        """`statistic(X, resp)`. For a few `components` of a form that gives their log-densities, their columns
+        r_ij = exp(log pi_j + log p(x_i | theta_j) - l_i) from the pass's l_i = log p(x_i): no (n, k) array;
+        otherwise the readable E-step's responsibilities."""
+        if components is None or self.fused is None or not hasattr(self.form, "component_log_prob"):
+            return super().sums(statistic, components)
+        with np.errstate(under="ignore"):
+            resp = np.exp(self.form.component_log_prob(self.X, components) - self.fused.log_normaliser[:, None])
+        return statistic(self.X, resp if self.sample_weight is None else resp * self.sample_weight[:, None])
 
     def close(self):
         self.linear.close()

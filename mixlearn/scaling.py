@@ -11,7 +11,7 @@ __all__ = ['BLOCK_ROWS', 'add_statistics', 'scale_statistics', 'mix_statistics',
 import numpy as np
 
 from .densities import check_random_state
-from .em import (InMemoryExecutor, check_array, check_real, check_sample_weight, recorded_bound,
+from .em import (InMemoryExecutor, check_array, check_real, check_sample_weight, columns, recorded_bound,
                          register_executor, row_sums)
 
 # %% ../nbs/09_scaling.ipynb #d5be4607
@@ -61,9 +61,9 @@ def block_e_step(model, X, sample_weight=None):
     return model._statistics(X, resp), log_likelihood, weight
 
 
-def block_sums(model, X, sample_weight, statistic):
-    "`statistic(X, resp)` for one block, resp its responsibilities under the current parameters times the weights."
-    return statistic(X, _block_responsibilities(model, X, sample_weight)[0])
+def block_sums(model, X, sample_weight, statistic, components=None):
+    "`statistic(X, resp)` for one block, resp its responsibilities (their `components`) under the current parameters times the weights."
+    return statistic(X, columns(_block_responsibilities(model, X, sample_weight)[0], components))
 
 
 def iter_row_blocks(X, block_rows, sample_weight=None):
@@ -106,8 +106,8 @@ def step_from_block_results(model, results, sums=None, n_iter=None):
 def em_step_over_blocks(model, blocks):
     """One EM iteration over `blocks`, a list of (X block, sample_weight block or None): E-step and
     statistics block by block, then `step_from_block_results`. Returns the bound the engine records."""
-    def sums(statistic):
-        return add_up(block_sums(model, X_block, w_block, statistic) for X_block, w_block in blocks)
+    def sums(statistic, components=None):
+        return add_up(block_sums(model, X_block, w_block, statistic, components) for X_block, w_block in blocks)
     return step_from_block_results(model, (block_e_step(model, X_block, w_block) for X_block, w_block in blocks), sums)
 
 # %% ../nbs/09_scaling.ipynb #dd260a96
@@ -208,9 +208,10 @@ class BlockExecutor(InMemoryExecutor):
         "(statistics, log-likelihood, weight) of every block, under the current parameters."
         return (block_e_step(self.model, X_block, w_block) for X_block, w_block in self._blocks())
 
-    def sums(self, statistic):
-        "`statistic` over every block with its responsibilities under the current parameters, added up."
-        return add_up(block_sums(self.model, X_block, w_block, statistic) for X_block, w_block in self._blocks())
+    def sums(self, statistic, components=None):
+        "`statistic` over every block with its responsibilities (their `components`) under the current parameters, added up."
+        return add_up(block_sums(self.model, X_block, w_block, statistic, components)
+                      for X_block, w_block in self._blocks())
 
     def iterate(self, n_iter):
         return step_from_block_results(self.model, self._results(), self.sums, n_iter)
@@ -240,9 +241,9 @@ def _dask_block_task(model, X_block, y_block, w_block):
     return block_e_step(model, *_dask_rows(model, X_block, y_block, w_block))
 
 
-def _dask_sums_task(model, X_block, y_block, w_block, statistic):
+def _dask_sums_task(model, X_block, y_block, w_block, statistic, components):
     "`block_sums` of one chunk."
-    return block_sums(model, *_dask_rows(model, X_block, y_block, w_block), statistic)
+    return block_sums(model, *_dask_rows(model, X_block, y_block, w_block), statistic, components)
 
 
 def _dask_data_task(model, X_block, y_block, w_block, statistic):
@@ -311,8 +312,8 @@ class DaskExecutor(BlockExecutor):
     def _results(self):
         return self._map(_dask_block_task)
 
-    def sums(self, statistic):
-        return add_up(self._map(_dask_sums_task, statistic))
+    def sums(self, statistic, components=None):
+        return add_up(self._map(_dask_sums_task, statistic, components))
 
 
 register_executor(DaskExecutor)
