@@ -468,11 +468,13 @@ class _DPUpdates:
 
 # %% ../nbs/06_dirichlet_process.ipynb #b1da9c3e
 def _entropy_of(resp):
-    """sum_i w_i H(q(z_i)) = -sum_i sum_k q_ik log(q_ik / w_i) (0 log 0 = 0), from the weighted responsibilities
-    q_ik = w_i r_ik (n, T), whose rows sum to the weights w_i: a sum over rows."""
+    """sum_i w_i H(q(z_i)) = -sum_ik q_ik log(q_ik / w_i) = -sum_ik q_ik log q_ik + sum_i w_i log w_i (0 log 0 = 0),
+    from the weighted responsibilities q_ik = w_i r_ik (n, T), whose rows sum to the weights w_i: a sum over rows."""
     q = resp.T                                        # (T, n), contiguous for the engine's F-ordered buffer
-    r = np.divide(q, q.sum(axis=0), out=np.zeros(q.shape), where=q > 0)
-    return float(-np.sum(q * np.log(r, out=np.zeros(q.shape), where=r > 0)))
+    q_log_q = np.log(q, out=np.zeros(q.shape), where=q > 0)
+    q_log_q *= q
+    w = q.sum(axis=0)
+    return float(-q_log_q.sum() + w @ np.log(w, out=np.zeros(w.shape), where=w > 0))
 
 
 class _DPBound:
