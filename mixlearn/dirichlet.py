@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['ALPHA_FLOOR', 'check_counts', 'multinomial_log_coefficient', 'multinomial_log_prob', 'multinomial_parameters',
-           'multinomial_m_step', 'dirichlet_multinomial_log_prob', 'dirichlet_multinomial_fixed_point',
-           'dirichlet_multinomial_log_prior', 'WeightedHistogram', 'histogram_keys', 'dirichlet_multinomial_histograms',
-           'dirichlet_multinomial_fixed_point_from_histograms', 'MultinomialMixture', 'DirichletMultinomialMixture']
+           'multinomial_m_step', 'multinomial_log_prior', 'dirichlet_multinomial_log_prob',
+           'dirichlet_multinomial_fixed_point', 'dirichlet_multinomial_log_prior', 'WeightedHistogram',
+           'histogram_keys', 'dirichlet_multinomial_histograms', 'dirichlet_multinomial_fixed_point_from_histograms',
+           'MultinomialMixture', 'DirichletMultinomialMixture']
 
 # %% ../nbs/05_dirichlet.ipynb #d42ad847
 import numpy as np
@@ -69,6 +70,11 @@ def multinomial_m_step(X, resp, alpha):
     """Weights (k,) and smoothed word probabilities (k, V) (@eq-multinomial-m-step):
     pi_k = sum_i r_ik / sum r, p_kj = (sum_i r_ik x_ij + alpha) / (sum_i r_ik N_i + V alpha)."""
     return multinomial_parameters(resp.sum(axis=0), resp.T @ X, alpha)   # (k, n) @ (n, V) -> (k, V)
+
+# %% ../nbs/05_dirichlet.ipynb #8dc26569
+def multinomial_log_prior(probs, alpha):
+    "The log prior of @eq-multinomial-map-objective: alpha sum_kj log p_kj (Dir(alpha + 1), constants dropped); probs (k, V) > 0."
+    return alpha * float(np.sum(np.log(probs)))
 
 # %% ../nbs/05_dirichlet.ipynb #ea049db8
 ALPHA_FLOOR = 1e-10
@@ -297,6 +303,10 @@ class _MultinomialSteps:
     def _m_step(self, statistics, sums=None):
         "@eq-multinomial-m-step from the summed statistics."
         self.weights_, self.probs_ = multinomial_parameters(statistics["counts"], statistics["sums"], self.alpha)
+
+    def _objective(self, log_likelihood, weight):
+        "@eq-multinomial-map-objective: what MAP-EM never decreases."
+        return (log_likelihood + multinomial_log_prior(self.probs_, self.alpha)) / weight
 
     def _log_prob(self, X, out=None):
         log_coefficient, _ = self._row_terms(X)

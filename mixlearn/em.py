@@ -4,18 +4,20 @@
 
 # %% auto #0
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'REQUIRED_HOOKS', 'log_softmax_responsibilities', 'ConvergenceWarning',
-           'NotFittedError', 'check_array', 'check_sample_weight', 'check_integer', 'check_real', 'check_init_array',
-           'check_weights_init', 'kmeans_plusplus', 'initial_responsibilities', 'derived_parameter',
+           'NotFittedError', 'DataConversionWarning', 'check_array', 'check_sample_weight', 'check_integer',
+           'check_real', 'check_init_array', 'check_weights_init', 'canonical_order', 'weighted_choice',
+           'kmeans_plusplus', 'kmeans_labels', 'random_rows', 'initial_responsibilities', 'derived_parameter',
            'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import copy
+import importlib.util
 import inspect
 import numbers
+import sys
 import warnings
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
 
 from .densities import check_random_state
 
@@ -51,12 +53,64 @@ def log_softmax_responsibilities(weighted_log_prob):
     return log_prob_norm
 
 # %% ../nbs/01_em.ipynb #5aa8ec9f
-class ConvergenceWarning(UserWarning):
-    "EM stopped at `max_iter` before the bound changed by less than `tol`."
+class _PlainWarning(UserWarning):
+    "ConvergenceWarning's base until scikit-learn is imported."
 
 
-class NotFittedError(ValueError, AttributeError):
-    "A method that needs fitted parameters was called before `fit`."
+class _PlainNotFitted(ValueError, AttributeError):
+    "NotFittedError's base until scikit-learn is imported."
+
+
+class ConvergenceWarning(_PlainWarning):
+    "EM stopped at `max_iter` before the bound changed by less than `tol` (scikit-learn's, once it is imported)."
+
+
+class NotFittedError(_PlainNotFitted):
+    "A method that needs fitted parameters was called before `fit` (scikit-learn's, once it is imported)."
+
+
+class _PlainConversion(UserWarning):
+    "DataConversionWarning's base until scikit-learn is imported."
+
+
+class DataConversionWarning(_PlainConversion):
+    "Input was converted as asked for, e.g. a column y (n, 1) read as (n,) (scikit-learn's, once it is imported)."
+
+# %% ../nbs/01_em.ipynb #4eff8f8a
+def _adopt(exceptions):
+    "Make ConvergenceWarning, NotFittedError, DataConversionWarning subclasses of those of `exceptions` (sklearn.exceptions)."
+    try:
+        ConvergenceWarning.__bases__ = (exceptions.ConvergenceWarning,)
+        NotFittedError.__bases__ = (exceptions.NotFittedError,)
+        DataConversionWarning.__bases__ = (exceptions.DataConversionWarning,)
+    except (AttributeError, TypeError) as error:        # a scikit-learn whose classes changed shape
+        warnings.warn(f"mixlearn's exceptions stay apart from scikit-learn's: {error}", stacklevel=2)
+
+
+class _AdoptOnImport:
+    "A finder on sys.meta_path: once `sklearn.exceptions` has been imported, `_adopt` it; then leave the list."
+
+    def find_spec(self, name, path, target=None):
+        if name != "sklearn.exceptions":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)           # the spec Python's own finders give
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                _adopt(module)
+
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+if "sklearn.exceptions" in sys.modules:
+    _adopt(sys.modules["sklearn.exceptions"])
+else:
+    sys.meta_path.insert(0, _AdoptOnImport())
 
 # %% ../nbs/01_em.ipynb #6822c8a1
 def _describe(array):
@@ -75,28 +129,47 @@ def _describe(array):
 _MAX_MAGNITUDE = 1e150
 
 
-def check_array(X, name="X", n_features=None):
-    """Validate a data matrix and return it as a C-contiguous float64 array of shape (n, d).
-
-    Raises `TypeError` for non-numeric input (strings, objects, complex numbers) and `ValueError`
-    for ragged rows, a wrong number of dimensions, no rows or columns, NaN or infinity, numbers
-    beyond 1e150 in magnitude (their squares overflow), or a wrong `n_features`."""
+def _real_array(X, name):
+    """X as a NumPy array of real numbers (bool, integer or float; an object array of numbers is converted),
+    else a TypeError naming `name` (ValueError for complex numbers and ragged rows, as scikit-learn raises)."""
     if X is None:
         raise TypeError(f"{name} must be a 2-D array-like of real numbers; got None")
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):      # a SciPy sparse matrix or array, without importing SciPy's
+        raise TypeError(f"{name} is a {type(X).__name__}, but sparse input is not supported: every family "
+                        f"needs dense rows. Convert it with {name}.toarray() if it fits in memory.")
     try:
         array = np.asarray(X)
-    except ValueError as error:                 # e.g. nested lists with rows of different lengths
-        raise ValueError(f"{name} must be a 2-D array-like of real numbers with rows of equal length; "
-                         f"NumPy could not convert it: {error}") from None
+        if array.dtype.kind == "O":                     # e.g. a pandas frame of mixed numbers
+            array = array.astype(np.float64)
+    except (ValueError, TypeError) as error:          # ragged rows; an object that is not a number
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(f"{name} must be a 2-D array-like of real numbers with rows of equal length; "
+                   f"NumPy could not convert it: {error}") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} must contain real numbers; got {_describe(array)}")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a 2-D array of real numbers; got dtype {array.dtype} "
                         f"({type(X).__name__})")
+    return array
+
+# %% ../nbs/01_em.ipynb #68f0147c
+def check_array(X, name="X", n_features=None, owner="the model"):
+    """Validate a data matrix and return it as a C-contiguous float64 array of shape (n, d).
+
+    Raises `TypeError` for non-numeric or sparse input and `ValueError` for complex numbers, ragged
+    rows, a wrong number of dimensions, no rows or columns, NaN or infinity, numbers beyond 1e150 in
+    magnitude (their squares overflow), or a number of features other than `n_features`, the number
+    `owner` (named in the message) was fitted with."""
+    array = _real_array(X, name)
     if array.ndim != 2:
-        hint = " Reshape a single feature with X.reshape(-1, 1)." if array.ndim == 1 else ""
+        hint = (" Reshape your data either using X.reshape(-1, 1) if it has a single feature or X.reshape(1, -1) "
+                "if it is a single sample." if array.ndim == 1 else "")
         raise ValueError(f"{name} must be a 2-D array of finite real numbers (n_samples, n_features); "
                          f"got {array.ndim}-D, {_describe(array)}.{hint}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one sample and one feature; got {_describe(array)}")
+    for axis, what in ((0, "sample"), (1, "feature")):
+        if array.shape[axis] == 0:
+            raise ValueError(f"{name} must have at least one sample and one feature; got 0 {what}(s) "
+                             f"(shape={array.shape}) while a minimum of 1 is required.")
     array = np.ascontiguousarray(array, dtype=np.float64)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must contain only finite numbers; got {_describe(array)}")
@@ -105,8 +178,8 @@ def check_array(X, name="X", n_features=None):
         raise ValueError(f"{name} must contain numbers of magnitude at most {_MAX_MAGNITUDE:.0e}, whose "
                          f"squares do not overflow float64; got max |{name}| = {largest:.3g}. Rescale {name}.")
     if n_features is not None and array.shape[1] != n_features:
-        raise ValueError(f"{name} has {array.shape[1]} features, but the model was fitted with "
-                         f"{n_features} features")
+        raise ValueError(f"{name} has {array.shape[1]} features, but {owner} is expecting {n_features} features "
+                         "as input: the number it was fitted with")
     return array
 
 # %% ../nbs/01_em.ipynb #141868b4
@@ -132,9 +205,10 @@ def check_sample_weight(sample_weight, n_samples):
 def check_integer(name, value, minimum):
     "Return `value` if it is an integer (not a bool) >= `minimum`, else raise."
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"Invalid value for '{name}': {name} must be an integer >= {minimum}; got {value!r} "
+                        f"({type(value).__name__})")
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+        raise ValueError(f"Invalid value for '{name}': {name} must be an integer >= {minimum}; got {value}")
     return int(value)
 
 
@@ -149,13 +223,15 @@ def check_real(name, value, minimum, strict=False):
     return float(value)
 
 # %% ../nbs/01_em.ipynb #c329392f
-def check_init_array(name, value, shape):
-    "A user-given initial parameter (`weights_init`, `means_init`, ...) as a finite float array of `shape`."
+def check_init_array(name, value, shape, label=None):
+    """A user-given initial parameter (`weights_init`, `means_init`, ...) as a finite float array of `shape`; the
+    messages name it and, as scikit-learn's do, the parameter `label` (`name` less "_init" by default)."""
+    label = name.removesuffix("_init") if label is None else label
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
     if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
+        raise ValueError(f"{name}: The parameter '{label}' should have the shape of {shape}, but got {array.shape}")
     array = array.astype(float)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must contain only finite numbers; got {int((~np.isfinite(array)).sum())} "
@@ -169,60 +245,123 @@ def check_weights_init(weights_init, n_components):
     if (weights < 0).any() or (weights > 1).any():
         raise ValueError(f"weights_init must lie in [0, 1]; got min {weights.min():.4g}, max {weights.max():.4g}")
     if not np.isclose(weights.sum(), 1.0, rtol=0, atol=1e-6):
-        raise ValueError(f"weights_init must sum to 1; got sum {weights.sum():.6g}")
+        raise ValueError(f"weights_init: The parameter 'weights' should be normalized, but got sum(weights) = "
+                         f"{weights.sum():.5f} (it must sum to 1 within 1e-6)")
     return weights
 
 # %% ../nbs/01_em.ipynb #9669dff0
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
 
-def kmeans_plusplus(X, n_components, rng):
+def _unit_weights(n, sample_weight):
+    "(the row weights, 1 where `sample_weight` is None; True when every weight is a whole number)."
+    if sample_weight is None:
+        return np.ones(n), True
+    return sample_weight, bool(np.all(sample_weight == np.round(sample_weight)))
+
+
+def canonical_order(X):
+    """The rows of X in the order of a fixed projection x . v (v_j = sqrt(j + 2)), stable: the same rows in any
+    order come out in the same order, so the draws that follow do not depend on the order of the rows."""
+    return np.argsort(X @ np.sqrt(np.arange(2.0, X.shape[1] + 2.0)), kind="stable")
+
+
+def weighted_choice(cumulative, rng, integral):
+    """The index of one row drawn with probability proportional to its weight (@eq-inverse-cdf): the first row
+    whose cumulative weight exceeds u, u uniform on [0, W), W = cumulative[-1]. With whole-number weights
+    (`integral`) u is `rng.integers(W)`: the draw of one among W rows, each repeated as often as its weight."""
+    total = cumulative[-1]
+    u = rng.integers(int(round(total))) if integral else rng.uniform(0.0, total)
+    return int(np.searchsorted(cumulative, u, side="right"))
+
+
+def kmeans_plusplus(X, n_components, rng, sample_weight=None):
     """Indices of `n_components` rows of X chosen by k-means++ seeding (Arthur & Vassilvitskii 2007):
-    the first uniformly, each next one with probability proportional to the squared distance to the
-    nearest centre chosen so far."""
+    the first with probability proportional to its weight, each next one proportional to its weight
+    times the squared distance to the nearest centre chosen so far (@eq-kmeanspp)."""
     n = X.shape[0]
+    weights, integral = _unit_weights(n, sample_weight)
+    order = canonical_order(X)                                   # draws over the rows in this order
     indices = np.empty(n_components, dtype=np.intp)
-    indices[0] = rng.integers(n)
+    indices[0] = order[weighted_choice(np.cumsum(weights[order]), rng, integral)]
     closest = np.sum((X - X[indices[0]]) ** 2, axis=1)          # D(x_i)^2, shape (n,)
     for j in range(1, n_components):
-        total = closest.sum()
+        mass = (weights * closest)[order]                        # w_i D(x_i)^2
+        total = mass.sum()
         if total > 0:
-            indices[j] = rng.choice(n, p=closest / total)
+            cdf = np.cumsum(mass / total)
+            indices[j] = order[np.searchsorted(cdf / cdf[-1], rng.random(), side="right")]
         else:                                   # every point sits on a centre already
-            indices[j] = rng.integers(n)
+            indices[j] = order[weighted_choice(np.cumsum(weights[order]), rng, integral)]
         np.minimum(closest, np.sum((X - X[indices[j]]) ** 2, axis=1), out=closest)
     return indices
 
 # %% ../nbs/01_em.ipynb #266ff0c3
-def initial_responsibilities(X, n_components, init_params, rng, out=None):
-    """Starting responsibilities (n, k) for one of scikit-learn's four initialisations.
+def kmeans_labels(X, n_components, rng, sample_weight=None, n_iter=10):
+    """Hard labels (n,) from Lloyd's k-means with row weights: k-means++ seeds, then `n_iter` rounds of
+    "each row to its nearest centre" and "each centre to the weighted mean of its rows" (an emptied cluster
+    keeps its centre), as SciPy's `kmeans2(minit="++")` does without weights; the labels of the last round."""
+    n, d = X.shape
+    weights, _ = _unit_weights(n, sample_weight)
+    centres = X[kmeans_plusplus(X, n_components, rng, sample_weight)]
+    for _ in range(n_iter):
+        # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2: the first term is the same for every centre
+        labels = np.argmin(0.5 * np.sum(centres ** 2, axis=1) - X @ centres.T, axis=1)
+        mass = np.bincount(labels, weights=weights, minlength=n_components)
+        sums = np.stack([np.bincount(labels, weights=weights * X[:, j], minlength=n_components)
+                         for j in range(d)], axis=1)
+        filled = mass > 0
+        centres[filled] = sums[filled] / mass[filled, None]
+    return labels
 
-    "kmeans": hard labels from k-means (scipy's `kmeans2` with k-means++ seeds); "k-means++": one
-    seed row per component; "random": uniform random rows normalised to one; "random_from_data":
-    one random row per component. The seed-based schemes leave the other rows at zero: these are the
-    weights of the first M-step, not a posterior. `out`: an (n, k) array to write them into (the
-    engine passes its E-step buffer, so initialising costs no second (n, k) array)."""
+
+def random_rows(X, n_components, rng, sample_weight=None):
+    """`n_components` distinct rows of X drawn as if each row were repeated as often as its weight: each draw by
+    `weighted_choice` over the rows in `canonical_order`, then one unit of the drawn row's weight is removed."""
+    weights, integral = _unit_weights(X.shape[0], sample_weight)
+    order = canonical_order(X)
+    remaining = weights[order]                                   # a copy, in the order of the draws
+    rows = np.empty(n_components, dtype=np.intp)
+    for j in range(n_components):
+        cumulative = np.cumsum(remaining)
+        if cumulative[-1] <= 0:
+            raise ValueError(f"init_params='random_from_data' draws {n_components} distinct rows, but sample_weight "
+                             f"leaves {j} to draw; lower n_components or use another init_params")
+        position = weighted_choice(cumulative, rng, integral)
+        remaining[position] -= min(1.0, remaining[position])
+        rows[j] = order[position]
+    return rows
+
+# %% ../nbs/01_em.ipynb #00a696d0
+def initial_responsibilities(X, n_components, init_params, rng, out=None, sample_weight=None):
+    """Starting responsibilities (n, k) times the row weights, what the first M-step takes, for one of
+    scikit-learn's four initialisations.
+
+    "kmeans": hard labels from k-means (`kmeans_labels`); "k-means++": one seed row per component;
+    "random": uniform random rows normalised to one; "random_from_data": one random row per component.
+    The seed-based schemes put one unit (one copy of the row) at each seed and leave the other rows at
+    zero: weights of the first M-step, not a posterior. Every scheme but "random" gives the same start
+    for integer `sample_weight` as for the rows repeated that often (same `rng`); "random" draws a row of
+    random numbers per row, so repeated rows draw differently. `out`: an (n, k) array to write them into
+    (the engine passes its E-step buffer, so initialising costs no second (n, k) array)."""
     n = X.shape[0]
     resp = np.zeros((n, n_components)) if out is None else out
     resp[...] = 0.0
+    weights = 1.0 if sample_weight is None else sample_weight
     if init_params == "kmeans":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")     # scipy warns on an empty cluster; EM copes with it
-            try:
-                _, labels = kmeans2(X, n_components, minit="++", rng=rng, check_finite=False)
-            except TypeError:               # SciPy < 1.15 (Python 3.9) calls it `seed`
-                _, labels = kmeans2(X, n_components, minit="++", seed=rng, check_finite=False)
-        resp[np.arange(n), labels] = 1.0
+        resp[np.arange(n), kmeans_labels(X, n_components, rng, sample_weight)] = weights
     elif init_params == "k-means++":
-        resp[kmeans_plusplus(X, n_components, rng), np.arange(n_components)] = 1.0
+        resp[kmeans_plusplus(X, n_components, rng, sample_weight), np.arange(n_components)] = 1.0
     elif init_params == "random":
         rows = max(1, (1 << 16) // n_components)     # in row blocks: the same draws, no (n, k) temporary
         for start in range(0, n, rows):
             block = resp[start:start + rows]
             block[...] = rng.uniform(size=block.shape)
             block /= block.sum(axis=1, keepdims=True)
+            if sample_weight is not None:
+                block *= sample_weight[start:start + rows, None]
     elif init_params == "random_from_data":
-        resp[rng.choice(n, size=n_components, replace=False), np.arange(n_components)] = 1.0
+        resp[random_rows(X, n_components, rng, sample_weight), np.arange(n_components)] = 1.0
     else:
         raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
     return resp
@@ -311,13 +450,13 @@ class _Validation:
         "`check_array` (and, after `fit`, the fitted check and the number of features), then the family's `_check_data`."
         if not reset:
             self._check_is_fitted()
-        X = check_array(X, n_features=None if reset else self.n_features_in_)
+        X = check_array(X, n_features=None if reset else self.n_features_in_, owner=type(self).__name__)
         return self._check_data(X, y, reset)
 
     def _check_is_fitted(self):
         if not hasattr(self, "n_features_in_") or not hasattr(self, "weights_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; "
-                                 "call fit before using this method.")
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                                 "appropriate arguments before using this estimator.")
 
     def _check_fit_data(self, X, y, sample_weight):
         "Validate the data, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
@@ -345,12 +484,13 @@ class _Validation:
 
 # %% ../nbs/01_em.ipynb #dc0b46f7
 class derived_parameter(property):
-    """A read-only `n_components` that reads another constructor parameter (`truncation` of the DP,
-    `n_experts` of the mixture of experts): the engine names that parameter in its messages."""
+    """`n_components` as another name of another constructor parameter (`truncation` of the DP, `n_experts`
+    of the mixture of experts): reading or setting it reads or sets that parameter, and the engine names
+    that parameter in its messages."""
 
     def __init__(self, name):
-        super().__init__(lambda model: getattr(model, name),
-                         doc=f"The engine's name for `{name}` (read-only: set `{name}`).")
+        super().__init__(lambda model: getattr(model, name), lambda model, value: setattr(model, name, value),
+                         doc=f"The engine's name for `{name}` (setting it sets `{name}`).")
         self.name = name
 
 # %% ../nbs/01_em.ipynb #fc50a59b
@@ -635,8 +775,7 @@ class _Loop:
     def _start(self, X, sample_weight, rng, buffer=lambda: None):
         "First parameters from the rows X: `_initialize`, with weighted starting responsibilities drawn only if asked for."
         def responsibilities():
-            resp = initial_responsibilities(X, self.n_components, self.init_params, rng, out=buffer())
-            return resp if sample_weight is None else np.multiply(resp, sample_weight[:, None], out=resp)
+            return initial_responsibilities(X, self.n_components, self.init_params, rng, buffer(), sample_weight)
         self._initialize(X, responsibilities)
 
     def _fit_starts(self, executor):
@@ -652,9 +791,9 @@ class _Loop:
                 X, sample_weight, buffer = executor.initial_rows()
                 self._start(X, sample_weight, rng, buffer)
             executor.start()
-            # a warm start compares its first bound with -inf too: the stored lower_bound_ may be the score of
-            # these very parameters (after max_iter=0), and a change of 0 would stop EM before it moved
-            bound = -np.inf
+            # warm: the first change is measured against the last fit's bound, as in scikit-learn (but against -inf
+            # after a fit that ran no iteration, or partial_fit: that bound is not the last iteration's)
+            bound = self.lower_bound_ if not do_init and getattr(self, "n_iter_", 0) > 0 else -np.inf
             bounds, converged, n_iter = [], False, 0
             if self.verbose:
                 print(f"Initialization {init}")
@@ -678,9 +817,9 @@ class _Loop:
                 best_n_iter, best_converged = n_iter, converged
 
         if not best_converged and self.max_iter > 0:
-            warnings.warn(f"{type(self).__name__}: the best of {n_init} initialisation(s) did not "
-                          f"converge in max_iter={self.max_iter} iterations (tol={self.tol}). "
-                          "Increase max_iter or tol, try other init_params, or check for degenerate data.",
+            warnings.warn("Best performing initialization did not converge. Try different init parameters, or "
+                          f"increase max_iter, tol, or check for degenerate data. ({type(self).__name__}: the best of "
+                          f"{n_init} initialisation(s) ran max_iter={self.max_iter} iterations, tol={self.tol}.)",
                           ConvergenceWarning, stacklevel=3)
         self._set_parameters(best_params)
         self.converged_ = best_converged

@@ -6,14 +6,18 @@
 __all__ = ['BLOCK_ROWS', 'MIN_VARIANCE_RATIO', 'GATE_UPDATES', 'add_intercept', 'gate_log_prob', 'expert_log_prob',
            'expert_m_step', 'gate_objective', 'gate_gradient_hessian', 'gate_terms', 'guarded_newton', 'gate_m_step',
            'predictive_mean', 'predictive_variance', 'predictive_quantiles', 'check_target', 'experts_statistics',
-           'experts_parameters', 'top_k_gate', 'MixtureOfExperts', 'importance_and_load', 'coefficient_of_variation']
+           'experts_parameters', 'top_k_gate', 'r_squared', 'MixtureOfExperts', 'importance_and_load',
+           'coefficient_of_variation']
 
 # %% ../nbs/07_experts.ipynb #8c0cb477
+import warnings
+
 import numpy as np
 from scipy.special import ndtr
 
 from .densities import check_random_state
-from .em import BaseMixture, check_array, check_integer, check_real, derived_parameter
+from .em import (BaseMixture, DataConversionWarning, check_array, check_integer, check_real, check_sample_weight,
+                         derived_parameter)
 
 # %% ../nbs/07_experts.ipynb #11196dc2
 def add_intercept(X):
@@ -221,17 +225,22 @@ MIN_VARIANCE_RATIO = 1e-4
 
 
 def check_target(y, n_samples):
-    """Validate the target y: n_samples finite real numbers, 1-D (an (n, 1) column is accepted).
-    Returns it as a (n,) float64 array; raises TypeError/ValueError naming y otherwise."""
+    """Validate the target y: n_samples finite real numbers, 1-D (an (n, 1) column is read as (n,), with a
+    DataConversionWarning). Returns it as a (n,) float64 array; raises TypeError/ValueError naming y otherwise."""
     if y is None:
-        raise TypeError("y must be a 1-D array-like of real numbers (the target); got None")
+        raise ValueError("MixtureOfExperts requires y to be passed, but the target y is None: y must be a 1-D "
+                         "array-like of real numbers (the target)")
     try:
         target = np.asarray(y)
-    except ValueError as error:
-        raise ValueError(f"y must be a 1-D array-like of real numbers; NumPy could not convert it: {error}") from None
+        if target.dtype.kind == "O":                    # an object array of numbers
+            target = target.astype(np.float64)
+    except (ValueError, TypeError) as error:
+        raise type(error)(f"y must be a 1-D array-like of real numbers; NumPy could not convert it: {error}") from None
     if target.dtype.kind not in "biuf":
         raise TypeError(f"y must be a 1-D array of real numbers; got dtype {target.dtype} ({type(y).__name__})")
     if target.ndim == 2 and target.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected: y of shape (n, 1) is read as "
+                      "(n,)", DataConversionWarning, stacklevel=4)
         target = target[:, 0]
     if target.ndim != 1:
         raise ValueError(f"y must be a 1-D array of shape (n_samples,) (MixtureOfExperts models one output); "
@@ -399,7 +408,7 @@ class _ExpertsRows:
     def _design(self, X):
         "X1 = [X, 1] for the methods of a fitted model that take X alone."
         self._check_is_fitted()
-        return add_intercept(check_array(X, "X", n_features=self.n_features_in_))
+        return add_intercept(check_array(X, "X", n_features=self.n_features_in_, owner=type(self).__name__))
 
 # %% ../nbs/07_experts.ipynb #1e9d091a
 class _ExpertsFitting:
@@ -463,7 +472,7 @@ class _ExpertsSteps:
 class _ExpertsPrediction:
     "Predictions of a fitted model: gate probabilities, expert means, the predictive mean, variance and quantiles."
 
-    def predict_proba(self, X):
+    def predict_gate(self, X):
         "The gate probabilities g_k(x_i) (@eq-gate), shape (n, k); rows sum to one."
         return np.exp(gate_log_prob(self._design(X), self._gate_params))
 
@@ -497,9 +506,42 @@ class _ExpertsPrediction:
         gates = np.exp(gate_log_prob(X1, self._gate_params))
         return predictive_quantiles(gates, X1 @ self._expert_params.T, self.expert_variance_, q)
 
+# %% ../nbs/07_experts.ipynb #fc3966ef
+def r_squared(y, prediction, sample_weight=None):
+    "@eq-r2: the coefficient of determination of `prediction` (n,) for y (n,), weighted by `sample_weight` (n,) or 1."
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight
+    mean = weights @ y / weights.sum()
+    return 1.0 - float(weights @ (y - prediction) ** 2) / float(weights @ (y - mean) ** 2)
+
 # %% ../nbs/07_experts.ipynb #f9dc1c54
+class _Unavailable:
+    "A method of the engine that this family does not offer: reading it raises AttributeError (hasattr is False)."
+
+    def __init__(self, instead):
+        self.instead = instead
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, model, owner=None):
+        raise AttributeError(f"{(owner or type(model)).__name__} is a regressor and has no {self.name}; "
+                             f"use {self.instead}")
+
+
 class _ExpertsScoring:
-    "Sampling y given X (the engine's scores and criteria take (X, y) as they are)."
+    "A regressor's score (@eq-r2), the log predictive density, and sampling y given X."
+    predict_proba = _Unavailable("predict_gate(X) for the gate probabilities")
+    score_samples = _Unavailable("log_predictive_density(X, y)")
+
+    def score(self, X, y, sample_weight=None):
+        "R^2 of the predictive mean (@eq-r2), weighted by `sample_weight` (n,) if given: a regressor's score."
+        prediction = self.predict(X)
+        y = check_target(y, len(prediction))
+        return r_squared(y, prediction, check_sample_weight(sample_weight, len(prediction)))
+
+    def log_predictive_density(self, X, y):
+        "log p(y_i | x_i) under the fitted model (@eq-moe), shape (n,)."
+        return super().score_samples(X, y)
 
     def sample(self, X):
         """Draw one y_i ~ p(y | x_i) per row of X. Returns `(y, experts)`, both (n,): the draws and the
@@ -541,7 +583,7 @@ class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _Exper
                  learning_offset=2.0, executor="auto"):
         super().__init__(n_experts, tol=tol, max_iter=max_iter, n_init=n_init, init_params=init_params,
                          random_state=random_state, warm_start=warm_start, verbose=verbose,
-                         verbose_interval=verbose_interval, executor=executor)   # n_components: a read-only alias of n_experts
+                         verbose_interval=verbose_interval, executor=executor)   # n_components: another name of n_experts
         self.n_experts = n_experts
         self.gate_l2 = gate_l2
         self.expert_l2 = expert_l2
@@ -555,7 +597,7 @@ class MixtureOfExperts(_ExpertsParameters, _ExpertsRows, _ExpertsFitting, _Exper
 def importance_and_load(gates):
     """Shazeer et al. (2017)'s balance statistics over a batch, each of shape (K,): importance_k =
     sum_i G_ik (the gate mass expert k receives) and load_k = #{i : G_ik > 0} (the inputs routed to it).
-    gates: (n, K), e.g. `top_k_gate(model.predict_proba(X), k)`."""
+    gates: (n, K), e.g. `top_k_gate(model.predict_gate(X), k)`."""
     gates = np.asarray(gates, dtype=float)
     return gates.sum(axis=0), (gates > 0).sum(axis=0).astype(float)
 

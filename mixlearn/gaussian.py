@@ -103,13 +103,33 @@ def _far_from_centre(means, covariances, shift, covariance_type, ratio=1e6):
     return distance > ratio * spread
 
 
+def _recentre_tied(means, covariance, centre, reg_covar, sums):
+    """The tied covariance (d, d) again, in place, when some mean is far from c compared with its mean variance:
+    sum_k sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / sum_ik r_ik + reg_covar I, in a second pass (`sums`)."""
+    spread = np.full(len(means), np.trace(covariance) / len(covariance))
+    if not _far_from_centre(means, spread, centre, "spherical").any():
+        return
+
+    def pooled_scatter(X, resp):
+        scatter = np.zeros((X.shape[1], X.shape[1]))
+        for component, mean in enumerate(means):            # a loop over components, not rows
+            centred = X - mean
+            scatter += (centred * resp[:, component:component + 1]).T @ centred
+        return {"scatter": scatter, "weight": resp.sum()}
+
+    total = sums(pooled_scatter)
+    pooled = total["scatter"] / total["weight"]
+    covariance[...] = 0.5 * (pooled + pooled.T) + reg_covar * np.eye(len(covariance))
+
+
 def recentre_far_components(means, covariances, centre, covariance_type, reg_covar, sums, eligible=None):
     """Recompute, in place, every component whose mean lies far from the centre c compared with its spread
     (`_far_from_centre`: more than 6 digits would cancel in S2/N - m m^T), from its statistics about its
     own mean. `sums(f)` adds f(X, resp) -> dict over the rows with the responsibilities of this M-step (a
     second pass, only when a component is far). `eligible` (k,): the components that may be recomputed (all by
-    default). Not for tied covariances, which pool every component."""
+    default). For tied covariances, the pooled covariance is recomputed instead (`_recentre_tied`)."""
     if covariance_type == "tied":
+        _recentre_tied(means, covariances, centre, reg_covar, sums)
         return
     far = _far_from_centre(means, covariances, centre, covariance_type)
     for component in np.flatnonzero(far if eligible is None else far & eligible):
@@ -159,16 +179,15 @@ class _GaussianStart:
             check_init_array("means_init", self.means_init, (k, d))
         if self.precisions_init is not None:
             shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}
-            precisions = check_init_array("precisions_init", self.precisions_init,
-                                           shape[self.covariance_type])
+            label = f"{self.covariance_type} precision"      # scikit-learn's name for it, in its messages
+            precisions = check_init_array("precisions_init", self.precisions_init, shape[self.covariance_type], label)
             if self.covariance_type in ("full", "tied"):
-                if not np.allclose(precisions, np.swapaxes(precisions, -1, -2)):
-                    raise ValueError(f"precisions_init must be symmetric ({self.covariance_type})")
-                if (np.linalg.eigvalsh(precisions) <= 0).any():
-                    raise ValueError(f"precisions_init must be positive definite ({self.covariance_type})")
+                if (not np.allclose(precisions, np.swapaxes(precisions, -1, -2))
+                        or (np.linalg.eigvalsh(precisions) <= 0).any()):
+                    raise ValueError(f"precisions_init: '{label}' should be symmetric, positive-definite; got "
+                                     f"smallest eigenvalue {np.linalg.eigvalsh(precisions).min():.4g} or an asymmetric matrix")
             elif (precisions <= 0).any():
-                raise ValueError(f"precisions_init must be positive ({self.covariance_type}); "
-                                 f"got min {precisions.min():.4g}")
+                raise ValueError(f"precisions_init: '{label}' should be positive; got min {precisions.min():.4g}")
         return X
 
     def _initialize(self, X, responsibilities):

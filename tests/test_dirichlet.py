@@ -333,7 +333,8 @@ BAD_X = [
     pytest.param(lambda X: X[0], "2-D", id="1-D"),
     pytest.param(lambda X: X[:0], "at least one sample", id="empty"),
     pytest.param(lambda X: X.astype(complex), "real", id="complex"),
-    pytest.param(lambda X: X.astype(object), "real", id="object"),
+    pytest.param(lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, {"a": 1}, X.astype(object)), "real",
+                 id="object"),
     pytest.param(lambda X: [["a"] * X.shape[1]] * 5, "real", id="strings"),
 ]
 
