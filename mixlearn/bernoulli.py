@@ -91,11 +91,15 @@ class _BernoulliParameters:
     "BernoulliMixture's data check, hyperparameter checks, start and parameter count."
 
     def _check_data(self, X, y, fitting):
-        """X must hold only 0 and 1 (the message lists the offending values); at `fit`, alpha > 0,
-        weights_init (k,) on the simplex and probs_init (k, d) strictly inside (0, 1)."""
+        """X must hold only 0 and 1 (the message lists the offending values), unless `binarize` is a threshold:
+        then x > binarize is 1, else 0; at `fit`, alpha > 0, weights_init (k,) on the simplex and probs_init
+        (k, d) strictly inside (0, 1)."""
+        if self.binarize is not None:                          # BernoulliNB's rule, at fit and after
+            X = (X > check_real("binarize", self.binarize, -np.inf)).astype(np.float64)
         bad = (X != 0) & (X != 1)
         if bad.any():
-            raise ValueError(f"X must contain only 0 and 1 (binary data) for {type(self).__name__}; got "
+            negative = "Negative values in data: " if (X < 0).any() else ""
+            raise ValueError(f"{negative}X must contain only 0 and 1 (binary data) for {type(self).__name__}; got "
                              f"{int(bad.sum())} other value(s): {_describe_values(X[bad])}")
         if fitting:
             _check_alpha(self.alpha)
@@ -114,6 +118,12 @@ class _BernoulliParameters:
         "Free parameters: k - 1 weights and k d probabilities."
         k, d = self.probs_.shape
         return int(k - 1 + k * d)
+
+    def __sklearn_tags__(self):
+        "scikit-learn's tags: without `binarize`, X is 0 and 1, so negative values are refused."
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = self.binarize is None
+        return tags
 
 # %% ../nbs/04_bernoulli.ipynb #bc758612
 class _BernoulliSteps:
@@ -152,11 +162,12 @@ class BernoulliMixture(_BernoulliParameters, _BernoulliSteps, BaseMixture):
     scikit-learn's `BernoulliNB(alpha)`. After `fit`: `weights_` (k,), `probs_` (k, d) (each strictly
     in (0, 1)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`, `n_features_in_`.
     `lower_bounds_` holds the objective that MAP-EM increases, (log-likelihood + log prior) / N; `score`
-    is the mean log-likelihood alone.
+    is the mean log-likelihood alone. `binarize` (None: X must be 0 and 1): a threshold, as in
+    `BernoulliNB(binarize)`: every x > binarize counts as 1 and every other as 0, at fit and after.
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
     eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
 
-    def __init__(self, n_components=1, *, alpha=1.0, tol=1e-3, max_iter=100, n_init=1,
+    def __init__(self, n_components=1, *, alpha=1.0, binarize=None, tol=1e-3, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, probs_init=None, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
                  learning_offset=2.0, executor="auto"):
@@ -164,6 +175,7 @@ class BernoulliMixture(_BernoulliParameters, _BernoulliSteps, BaseMixture):
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval, executor=executor)
         self.alpha = alpha
+        self.binarize = binarize
         self.weights_init = weights_init
         self.probs_init = probs_init
         self.learning_decay = learning_decay
@@ -228,7 +240,8 @@ class _CategoricalCodes:
         it are rejected (unseen categories)."""
         bad = (X < 0) | (X != np.round(X))
         if bad.any():
-            raise ValueError(f"X must contain integer category codes 0, 1, 2, ... for {type(self).__name__}; "
+            negative = "Negative values in data: " if (X < 0).any() else ""
+            raise ValueError(f"{negative}X must contain integer category codes 0, 1, 2, ... for {type(self).__name__}; "
                              f"got {int(bad.sum())} negative or non-integer value(s): {_describe_values(X[bad])}")
         if fitting:
             if self.n_categories is not None:
@@ -259,6 +272,12 @@ class _CategoricalCodes:
             if self.weights_init is not None:
                 check_weights_init(self.weights_init, self.n_components)
         return X
+
+    def __sklearn_tags__(self):
+        "scikit-learn's tags: X holds category codes, never negative."
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = tags.input_tags.categorical = True
+        return tags
 
 # %% ../nbs/04_bernoulli.ipynb #97e061d4
 class _CategoricalSteps:

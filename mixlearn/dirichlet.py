@@ -22,8 +22,8 @@ def check_counts(X, name="X"):
     """Return X (a finite float array from `check_array`) if it holds non-negative integer counts, else raise."""
     negative = X < 0
     if negative.any():
-        raise ValueError(f"{name} must contain non-negative integer counts; got {int(negative.sum())} "
-                         f"negative value(s), e.g. {X[negative][0]:g}")
+        raise ValueError(f"Negative values in data: {name} must contain non-negative integer counts; got "
+                         f"{int(negative.sum())} negative value(s), e.g. {X[negative][0]:g}")
     fractional = X != np.floor(X)
     if fractional.any():
         raise ValueError(f"{name} must contain non-negative integer counts; got {int(fractional.sum())} "
@@ -71,7 +71,7 @@ def multinomial_m_step(X, resp, alpha):
     pi_k = sum_i r_ik / sum r, p_kj = (sum_i r_ik x_ij + alpha) / (sum_i r_ik N_i + V alpha)."""
     return multinomial_parameters(resp.sum(axis=0), resp.T @ X, alpha)   # (k, n) @ (n, V) -> (k, V)
 
-# %% ../nbs/05_dirichlet.ipynb #8dc26569
+# %% ../nbs/05_dirichlet.ipynb #2127d984
 def multinomial_log_prior(probs, alpha):
     "The log prior of @eq-multinomial-map-objective: alpha sum_kj log p_kj (Dir(alpha + 1), constants dropped); probs (k, V) > 0."
     return alpha * float(np.sum(np.log(probs)))
@@ -233,6 +233,12 @@ class _CountMixture(BaseMixture):
 
     def _check_data(self, X, y, fitting):
         return check_counts(X)
+
+    def __sklearn_tags__(self):
+        "scikit-learn's tags: counts are never negative."
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
     def _prepare(self, data_sums):
         "`n_trials_`: the (weighted) mean row total of all the rows, the default of `sample`."

@@ -370,8 +370,8 @@ def _default_covariance_prior(covariance, total, covariance_type, reg_covar):
     """scikit-learn's default Psi_0 from the weighted sample covariance (d, d) of X and its total weight, in the
     shape of `covariance_type`; `reg_covar` is added to its diagonal if it is singular (a constant feature)."""
     if total <= 1.0:
-        raise ValueError("the default covariance_prior is the sample covariance of X, which needs a total "
-                         f"sample weight above 1 (got {total:.4g}); pass covariance_prior")
+        raise ValueError("the default covariance_prior is the sample covariance of X, which needs more than one "
+                         f"sample: a total sample weight above 1 (got {total:.4g}); pass covariance_prior")
     covariance = covariance.copy()                       # np.cov(X.T), weighted
     variances = np.diag(covariance).copy()
     singular = (np.linalg.eigvalsh(covariance).min() <= 1e-12 * max(variances.max(), np.finfo(float).tiny)

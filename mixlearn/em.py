@@ -76,7 +76,7 @@ class _PlainConversion(UserWarning):
 class DataConversionWarning(_PlainConversion):
     "Input was converted as asked for, e.g. a column y (n, 1) read as (n,) (scikit-learn's, once it is imported)."
 
-# %% ../nbs/01_em.ipynb #4eff8f8a
+# %% ../nbs/01_em.ipynb #27ea67a5
 def _adopt(exceptions):
     "Make ConvergenceWarning, NotFittedError, DataConversionWarning subclasses of those of `exceptions` (sklearn.exceptions)."
     try:
@@ -152,7 +152,7 @@ def _real_array(X, name):
                         f"({type(X).__name__})")
     return array
 
-# %% ../nbs/01_em.ipynb #68f0147c
+# %% ../nbs/01_em.ipynb #106d7ed5
 def check_array(X, name="X", n_features=None, owner="the model"):
     """Validate a data matrix and return it as a C-contiguous float64 array of shape (n, d).
 
@@ -332,7 +332,7 @@ def random_rows(X, n_components, rng, sample_weight=None):
         rows[j] = order[position]
     return rows
 
-# %% ../nbs/01_em.ipynb #00a696d0
+# %% ../nbs/01_em.ipynb #aa552aa7
 def initial_responsibilities(X, n_components, init_params, rng, out=None, sample_weight=None):
     """Starting responsibilities (n, k) times the row weights, what the first M-step takes, for one of
     scikit-learn's four initialisations.

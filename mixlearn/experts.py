@@ -61,6 +61,13 @@ def expert_log_prob(X1, y, expert_params, variance, out=None):
 BLOCK_ROWS = 8192                  # rows per block of the M-step sums: temporaries of ~(d + 1) k x 8192 stay in cache
 
 
+def _solve_normal_equations(gram, rhs):
+    """w_k from (k, p, p) symmetric positive semi-definite systems and (k, p) right-hand sides: the minimum-norm
+    solution (pseudo-inverse), which is the solution where a system is regular and the one a singular system
+    (fewer distinct rows than parameters, no ridge) leaves unique, not a number blown up by rounding."""
+    return (np.linalg.pinv(gram, hermitian=True) @ rhs[:, :, None])[:, :, 0]
+
+
 def expert_m_step(X1, y, resp, l2=0.0, min_variance=0.0):
     """Each expert's weighted ridge least squares (@eq-wls) and variance (@eq-variance).
 
@@ -89,10 +96,7 @@ def expert_m_step(X1, y, resp, l2=0.0, min_variance=0.0):
     rhs = (weights * y) @ X1                                          # (k, p): X1^T R_k y
     slopes = np.arange(p) < p - 1
     gram[:, slopes, slopes] += l2                                     # + l2 P
-    try:
-        params = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:                                    # fewer distinct rows than p
-        params = (np.linalg.pinv(gram) @ rhs[:, :, None])[:, :, 0]
+    params = _solve_normal_equations(gram, rhs)                      # min-norm if fewer distinct rows than p
     residual = y - params @ X1.T                                      # (k, n): e_ik
     sum_squares = np.einsum("kn,kn->k", weights, residual ** 2) + l2 * np.sum(params[:, :-1] ** 2, axis=1)
     variance = np.maximum(sum_squares / counts, min_variance)
@@ -310,10 +314,7 @@ def experts_parameters(statistics, expert_l2=0.0, gate_l2=0.0, min_variance_rati
     slopes = np.arange(p) < p - 1
     penalised = gram.copy()
     penalised[:, slopes, slopes] += expert_l2
-    try:
-        params = np.linalg.solve(penalised, rhs[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        params = (np.linalg.pinv(penalised) @ rhs[:, :, None])[:, :, 0]
+    params = _solve_normal_equations(penalised, rhs)
     # sum_i r_ik (y_i - x~_i w_k)^2 = sum r y^2 - 2 w . sum r y x~ + w^T (sum r x~ x~^T) w
     residual = squares - 2 * np.einsum("kp,kp->k", params, rhs) + np.einsum("kp,kpq,kq->k", params, gram, params)
     variance = np.maximum((np.maximum(residual, 0.0) + expert_l2 * np.sum(params[:, :-1] ** 2, axis=1)) / counts, floor)
@@ -506,7 +507,7 @@ class _ExpertsPrediction:
         gates = np.exp(gate_log_prob(X1, self._gate_params))
         return predictive_quantiles(gates, X1 @ self._expert_params.T, self.expert_variance_, q)
 
-# %% ../nbs/07_experts.ipynb #fc3966ef
+# %% ../nbs/07_experts.ipynb #cb6abd07
 def r_squared(y, prediction, sample_weight=None):
     "@eq-r2: the coefficient of determination of `prediction` (n,) for y (n,), weighted by `sample_weight` (n,) or 1."
     weights = np.ones(len(y)) if sample_weight is None else sample_weight
