@@ -11,6 +11,7 @@ __all__ = ['bernoulli_log_prob', 'bernoulli_statistics', 'bernoulli_parameters',
 import numpy as np
 
 from .em import BaseMixture, check_init_array, check_real, check_weights_init
+from .missing import bernoulli_observed_log_prob, missing_weight
 
 # %% ../nbs/04_bernoulli.ipynb #e3f3caf0
 def bernoulli_log_prob(X, probs, out=None):
@@ -49,7 +50,8 @@ def bernoulli_parameters(statistics, alpha=1.0):
     machine epsilons so that an empty component gives finite weights."""
     counts = statistics["counts"] + 10 * np.finfo(float).eps
     weights = counts / counts.sum()
-    probs = (statistics["sums"] + alpha) / (counts[:, None] + 2.0 * alpha)
+    seen = counts[:, None] - statistics.get("missing", 0.0)     # N_k less the weight of missing x_kj (chapter 10)
+    probs = (statistics["sums"] + alpha) / (seen + 2.0 * alpha)
     return weights, probs
 
 # %% ../nbs/04_bernoulli.ipynb #fcf011a1
@@ -95,8 +97,8 @@ class _BernoulliParameters:
         then x > binarize is 1, else 0; at `fit`, alpha > 0, weights_init (k,) on the simplex and probs_init
         (k, d) strictly inside (0, 1)."""
         if self.binarize is not None:                          # BernoulliNB's rule, at fit and after
-            X = (X > check_real("binarize", self.binarize, -np.inf)).astype(np.float64)
-        bad = (X != 0) & (X != 1)
+            X = np.where(np.isnan(X), np.nan, X > check_real("binarize", self.binarize, -np.inf))
+        bad = (X != 0) & (X != 1) & ~np.isnan(X)               # NaN: missing (nan_policy="omit", chapter 10)
         if bad.any():
             negative = "Negative values in data: " if (X < 0).any() else ""
             raise ValueError(f"{negative}X must contain only 0 and 1 (binary data) for {type(self).__name__}; got "
@@ -130,8 +132,11 @@ class _BernoulliSteps:
     "BernoulliMixture's statistics and M-step, MAP objective, log-density and sampler."
 
     def _statistics(self, X, resp):
-        "N_k and sum_i r_ik x_i (`bernoulli_statistics`): sums over rows."
-        return bernoulli_statistics(X, resp)
+        """N_k and sum_i r_ik x_i (`bernoulli_statistics`): sums over rows; with nan_policy="omit", also the
+        weight of the missing entries, sum_i r_ik [x_ij missing] (chapter 10's `missing_weight`)."""
+        if self.nan_policy != "omit":
+            return bernoulli_statistics(X, resp)
+        return {**bernoulli_statistics(np.nan_to_num(X, nan=0.0), resp), "missing": missing_weight(X, resp)}
 
     def _m_step(self, statistics, sums=None):
         "The smoothed parameters from the summed statistics (`bernoulli_parameters`)."
@@ -143,8 +148,20 @@ class _BernoulliSteps:
         return float(log_likelihood + bernoulli_log_prior(self.probs_, self.alpha)) / weight
 
     def _log_prob(self, X, out=None):
-        "log p(x_i | p_k), shape (n, k), by one GEMM (`bernoulli_log_prob`)."
+        "log p(x_i | p_k), shape (n, k), by one GEMM (`bernoulli_log_prob`); over the observed entries when some are missing."
+        if np.isnan(X).any():
+            return bernoulli_observed_log_prob(X, self.probs_, out=out)
         return bernoulli_log_prob(X, self.probs_, out=out)
+
+    def _impute(self, X, resp, rng=None):
+        "Each NaN filled by sum_k gamma_ik p_kj, or (given a Generator `rng`) a 0/1 draw from component z_i ~ gamma_i."
+        missing = np.isnan(X)
+        if rng is None:
+            filled = resp @ self.probs_
+        else:
+            labels = np.minimum((rng.random(len(X))[:, None] > np.cumsum(resp, axis=1)).sum(axis=1), len(resp.T) - 1)
+            filled = (rng.random(X.shape) < self.probs_[labels]).astype(float)
+        return np.where(missing, filled, X)
 
     def _sample(self, n_samples, rng):
         "Ancestral sampling: returns (X (n_samples, d) of 0/1 int64, labels (n_samples,))."
@@ -165,12 +182,14 @@ class BernoulliMixture(_BernoulliParameters, _BernoulliSteps, BaseMixture):
     is the mean log-likelihood alone. `binarize` (None: X must be 0 and 1): a threshold, as in
     `BernoulliNB(binarize)`: every x > binarize counts as 1 and every other as 0, at fit and after.
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
-    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them.
+    `nan_policy`: "raise" (NaN in X is an error) or "omit" (NaN entries are missing at random and drop out
+    of each row's product and of the M-step's counts; chapter 10)."""
 
     def __init__(self, n_components=1, *, alpha=1.0, binarize=None, tol=1e-3, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, probs_init=None, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0, executor="auto"):
+                 learning_offset=2.0, executor="auto", nan_policy="raise"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval, executor=executor)
@@ -180,6 +199,7 @@ class BernoulliMixture(_BernoulliParameters, _BernoulliSteps, BaseMixture):
         self.probs_init = probs_init
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
+        self.nan_policy = nan_policy
 
 # %% ../nbs/04_bernoulli.ipynb #5937c6df
 def one_hot(X, n_categories):
@@ -189,8 +209,9 @@ def one_hot(X, n_categories):
     n_categories = np.asarray(n_categories, dtype=np.intp)
     offsets = np.concatenate([[0], np.cumsum(n_categories)[:-1]])
     encoded = np.zeros((X.shape[0], int(n_categories.sum())))
-    rows = np.repeat(np.arange(X.shape[0]), X.shape[1])
-    encoded[rows, (X.astype(np.intp) + offsets).ravel()] = 1.0
+    observed = ~np.isnan(X).ravel() if X.dtype.kind == "f" else slice(None)   # a NaN code leaves its block 0
+    rows = np.repeat(np.arange(X.shape[0]), X.shape[1])[observed]
+    encoded[rows, (np.nan_to_num(X).astype(np.intp) + offsets).ravel()[observed]] = 1.0
     return encoded
 
 
@@ -222,7 +243,8 @@ def categorical_parameters(statistics, n_categories, alpha=1.0):
     counts = statistics["counts"] + 10 * np.finfo(float).eps
     weights = counts / counts.sum()
     blocks = np.split(statistics["sums"], np.cumsum(n_categories)[:-1], axis=1)
-    probs = [(block + alpha) / (counts[:, None] + c * alpha) for block, c in zip(blocks, n_categories)]
+    seen = counts[:, None] - statistics.get("missing", np.zeros((1, len(blocks))))   # less missing x_kj (chapter 10)
+    probs = [(block + alpha) / (seen[:, [j]] + c * alpha) for j, (block, c) in enumerate(zip(blocks, n_categories))]
     return weights, probs
 
 
@@ -238,7 +260,7 @@ class _CategoricalCodes:
     def _check_data(self, X, y, fitting):
         """Integer codes >= 0; at fit, alpha, weights_init, and `n_categories_` fixed; later, codes beyond
         it are rejected (unseen categories)."""
-        bad = (X < 0) | (X != np.round(X))
+        bad = ((X < 0) | (X != np.round(X))) & ~np.isnan(X)     # NaN: missing (nan_policy="omit", chapter 10)
         if bad.any():
             negative = "Negative values in data: " if (X < 0).any() else ""
             raise ValueError(f"{negative}X must contain integer category codes 0, 1, 2, ... for {type(self).__name__}; "
@@ -252,9 +274,9 @@ class _CategoricalCodes:
                                      f"feature of X); got {self.n_categories!r}")
                 n_categories = categories.astype(np.intp)
             elif self.warm_start and hasattr(self, "n_categories_") and len(self.n_categories_) == X.shape[1]:
-                n_categories = np.maximum(self.n_categories_, X.max(axis=0).astype(np.intp) + 1)
+                n_categories = np.maximum(self.n_categories_, np.nanmax(X, axis=0).astype(np.intp) + 1)
             else:
-                n_categories = X.max(axis=0).astype(np.intp) + 1
+                n_categories = np.nanmax(X, axis=0).astype(np.intp) + 1
         else:
             n_categories = self.n_categories_
         too_large = X >= n_categories
@@ -294,8 +316,11 @@ class _CategoricalSteps:
             self.weights_ = np.array(self.weights_init, dtype=float)
 
     def _statistics(self, X, resp):
-        "N_k and the one-hot sums S = resp^T @ one_hot(X): sums over rows."
-        return categorical_statistics(self._encode(X), resp)
+        """N_k and the one-hot sums S = resp^T @ one_hot(X): sums over rows; with nan_policy="omit", also
+        sum_i r_ik [x_ij missing] (chapter 10's `missing_weight`)."""
+        if self.nan_policy != "omit":
+            return categorical_statistics(self._encode(X), resp)
+        return {**categorical_statistics(self._encode(X), resp), "missing": missing_weight(X, resp)}
 
     def _m_step(self, statistics, sums=None):
         "The smoothed parameters from the summed statistics (`categorical_parameters`)."
@@ -307,9 +332,19 @@ class _CategoricalSteps:
         return float(log_likelihood + categorical_log_prior(self.probs_, self.alpha)) / weight
 
     def _log_prob(self, X, out=None):
-        "log p(x_i | theta_k), shape (n, k): one GEMM against the concatenated log-probabilities."
+        "log p(x_i | theta_k), shape (n, k): one GEMM against the concatenated log-probabilities (a missing code adds 0)."
         log_probs = np.log(np.concatenate(self.probs_, axis=1))             # (k, D)
         return categorical_log_prob(self._encode(X), log_probs, out=out)
+
+    def _impute(self, X, resp, rng=None):
+        "Each NaN code filled by its most probable category, sum_k gamma_ik theta_kjc, or a draw from it (`rng`)."
+        filled = np.array(X, dtype=float)
+        for j, theta in enumerate(self.probs_):              # a loop over features, not rows
+            missing = np.flatnonzero(np.isnan(X[:, j]))
+            predictive = resp[missing] @ theta                   # (rows, c_j)
+            filled[missing, j] = (predictive.argmax(axis=1) if rng is None else np.minimum(
+                (rng.random(len(missing))[:, None] > np.cumsum(predictive, axis=1)).sum(axis=1), len(theta.T) - 1))
+        return filled
 
 # %% ../nbs/04_bernoulli.ipynb #2b85e33c
 class _CategoricalParameters:
@@ -341,12 +376,14 @@ class CategoricalMixture(_CategoricalCodes, _CategoricalSteps, _CategoricalParam
     summing to one), `n_categories_` (d,), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`
     (the MAP objective (log-likelihood + log prior) / N, as in `BernoulliMixture`).
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
-    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them.
+    `nan_policy`: "raise" (NaN in X is an error) or "omit" (a NaN code is a missing answer, at random: it
+    drops out of the row's product and of the M-step's counts; chapter 10)."""
 
     def __init__(self, n_components=1, *, alpha=1.0, n_categories=None, tol=1e-3, max_iter=100,
                  n_init=1, init_params="kmeans", weights_init=None, random_state=None,
                  warm_start=False, verbose=0, verbose_interval=10, learning_decay=0.7,
-                 learning_offset=2.0, executor="auto"):
+                 learning_offset=2.0, executor="auto", nan_policy="raise"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval, executor=executor)
@@ -355,3 +392,4 @@ class CategoricalMixture(_CategoricalCodes, _CategoricalSteps, _CategoricalParam
         self.weights_init = weights_init
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
+        self.nan_policy = nan_policy

@@ -6,8 +6,9 @@
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'REQUIRED_HOOKS', 'log_softmax_responsibilities', 'ConvergenceWarning',
            'NotFittedError', 'DataConversionWarning', 'check_array', 'check_sample_weight', 'check_integer',
            'check_real', 'check_init_array', 'check_weights_init', 'canonical_order', 'weighted_choice',
-           'kmeans_plusplus', 'kmeans_labels', 'random_rows', 'initial_responsibilities', 'derived_parameter',
-           'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
+           'kmeans_plusplus', 'kmeans_labels', 'random_rows', 'initial_responsibilities', 'fill_missing',
+           'derived_parameter', 'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor',
+           'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import copy
@@ -125,6 +126,17 @@ def _describe(array):
     return ", ".join(parts)
 
 
+def _nan_hint(array, name, owner, nan_policy):
+    "Where the first NaN of `array` is, and what to do about it, as the end of a message."
+    if np.isinf(array).any():
+        return ". An infinity is a value out of range, not a missing entry: rescale or remove it" if nan_policy == "omit" else ""
+    row, column = np.argwhere(np.isnan(array))[0]
+    where = f" (the first NaN at row {row}, column {column})"
+    if nan_policy == "raise":
+        return f"{where}. To read NaN as missing entries, pass nan_policy='omit' to {owner}"
+    return f"{where}. {owner} does not model missing entries: remove or fill in those rows"
+
+
 # The largest magnitude accepted in X: sums of up to 1e8 such squares stay below float64's max, 1.8e308.
 _MAX_MAGNITUDE = 1e150
 
@@ -153,13 +165,15 @@ def _real_array(X, name):
     return array
 
 # %% ../nbs/01_em.ipynb #106d7ed5
-def check_array(X, name="X", n_features=None, owner="the model"):
+def check_array(X, name="X", n_features=None, owner="the model", nan_policy=None):
     """Validate a data matrix and return it as a C-contiguous float64 array of shape (n, d).
 
     Raises `TypeError` for non-numeric or sparse input and `ValueError` for complex numbers, ragged
     rows, a wrong number of dimensions, no rows or columns, NaN or infinity, numbers beyond 1e150 in
     magnitude (their squares overflow), or a number of features other than `n_features`, the number
-    `owner` (named in the message) was fitted with."""
+    `owner` (named in the message) was fitted with. `nan_policy`: "omit" lets NaN through as missing
+    entries ([chapter 10](10_missing.ipynb)); "raise" (a family that could omit them) and None (one that
+    cannot) refuse them, with the first NaN's place and the way out in the message."""
     array = _real_array(X, name)
     if array.ndim != 2:
         hint = (" Reshape your data either using X.reshape(-1, 1) if it has a single feature or X.reshape(1, -1) "
@@ -171,9 +185,10 @@ def check_array(X, name="X", n_features=None, owner="the model"):
             raise ValueError(f"{name} must have at least one sample and one feature; got 0 {what}(s) "
                              f"(shape={array.shape}) while a minimum of 1 is required.")
     array = np.ascontiguousarray(array, dtype=np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must contain only finite numbers; got {_describe(array)}")
-    largest = max(array.max(), -array.min())
+    if not np.isfinite(array).all() and (nan_policy != "omit" or np.isinf(array).any()):
+        raise ValueError(f"{name} must contain only finite numbers; got {_describe(array)}"
+                         + _nan_hint(array, name, owner, nan_policy))
+    largest = np.max(np.abs(array), where=~np.isnan(array), initial=0.0)
     if largest > _MAX_MAGNITUDE:
         raise ValueError(f"{name} must contain numbers of magnitude at most {_MAX_MAGNITUDE:.0e}, whose "
                          f"squares do not overflow float64; got max |{name}| = {largest:.3g}. Rescale {name}.")
@@ -366,6 +381,18 @@ def initial_responsibilities(X, n_components, init_params, rng, out=None, sample
         raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
     return resp
 
+
+def fill_missing(X, sample_weight=None):
+    """X itself when it has no NaN; else a copy with each NaN replaced by its column's weighted mean over the
+    observed entries: the rows a start is drawn from when entries are missing ([chapter 10](10_missing.ipynb))."""
+    missing = np.isnan(X)
+    if not missing.any():
+        return X
+    weights = np.ones(len(X)) if sample_weight is None else sample_weight
+    observed = weights @ ~missing
+    means = (weights @ np.where(missing, 0.0, X)) / np.where(observed > 0, observed, 1.0)
+    return np.where(missing, means, X)
+
 # %% ../nbs/01_em.ipynb #2522754d
 class _ParametersAPI:
     """Part 1 of the engine: the constructor and scikit-learn's parameters API (no scikit-learn needed)."""
@@ -450,8 +477,16 @@ class _Validation:
         "`check_array` (and, after `fit`, the fitted check and the number of features), then the family's `_check_data`."
         if not reset:
             self._check_is_fitted()
-        X = check_array(X, n_features=None if reset else self.n_features_in_, owner=type(self).__name__)
+        X = check_array(X, n_features=None if reset else self.n_features_in_, owner=type(self).__name__,
+                        nan_policy=self._nan_policy())
         return self._check_data(X, y, reset)
+
+    def _nan_policy(self):
+        """The family's `nan_policy`: "raise" or "omit" (None for a family without the parameter), checked."""
+        policy = getattr(self, "nan_policy", None)
+        if policy is not None and (not isinstance(policy, str) or policy not in ("raise", "omit")):
+            raise ValueError(f"nan_policy must be 'raise' or 'omit'; got {policy!r}")
+        return policy
 
     def _check_is_fitted(self):
         if not hasattr(self, "n_features_in_") or not hasattr(self, "weights_"):
@@ -460,8 +495,12 @@ class _Validation:
 
     def _check_fit_data(self, X, y, sample_weight):
         "Validate the data, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
-        X = check_array(X)
+        X = check_array(X, owner=type(self).__name__, nan_policy=self._nan_policy())
         self._check_common_parameters(X)
+        unobserved = np.flatnonzero(np.isnan(X).all(axis=0))
+        if len(unobserved):
+            raise ValueError(f"X column {unobserved[0]} has no observed entry (every one is NaN; "
+                             f"{len(unobserved)} such column(s)): nothing can be learnt about it. Drop it.")
         self._check_warm_start(X.shape[1])
         n_features = X.shape[1]
         X = self._check_data(X, y, True)
@@ -660,8 +699,9 @@ class InMemoryExecutor:
     (f(X_block, w_block) -> dict added over every row), `initial_rows()` -> (X, sample_weight, a callable
     giving an (n, k) array for the starting responsibilities, or None), `start()` (before each run of EM),
     `iterate(n_iter)` -> the recorded bound, `score()` -> the bound, no M-step, and `close()`. `name`: what
-    `executor_` records and `executor` chooses; `automatic`: may "auto" pick it; `runs`: what it fits."""
-    name, automatic, runs = "memory", True, "any family on an in-memory array"
+    `executor_` records and `executor` chooses; `automatic`: may "auto" pick it; `runs`: what it fits;
+    `missing`: it takes rows with missing entries (NaN, under `nan_policy="omit"`)."""
+    name, automatic, runs, missing = "memory", True, "any family on an in-memory array", True
 
     def __init__(self, model, X, sample_weight):
         self.model, self.X, self.sample_weight = model, X, sample_weight
@@ -761,6 +801,11 @@ class _Fitting:
         X, sample_weight = self._check_fit_data(X, y, sample_weight)
         candidates = ([e for e in reversed(list(_EXECUTORS.values())) if e.automatic] if choice == "auto"
                       else [_EXECUTORS[choice]])
+        if self._nan_policy() == "omit" and np.isnan(X).any():      # rows with missing entries (chapter 10)
+            if not all(getattr(e, "missing", False) for e in candidates) and choice != "auto":
+                raise ValueError(f"executor={choice!r} cannot fit rows with missing entries (NaN); "
+                                 "executor='memory', 'blocks' or 'auto' can")
+            candidates = [e for e in candidates if getattr(e, "missing", False)]
         for executor in candidates:
             made = executor.make(self, X, sample_weight)
             if made is not None:
@@ -774,8 +819,9 @@ class _Loop:
 
     def _start(self, X, sample_weight, rng, buffer=lambda: None):
         "First parameters from the rows X: `_initialize`, with weighted starting responsibilities drawn only if asked for."
+        rows = fill_missing(X, sample_weight)         # starts are drawn from rows without NaN (chapter 10)
         def responsibilities():
-            return initial_responsibilities(X, self.n_components, self.init_params, rng, buffer(), sample_weight)
+            return initial_responsibilities(rows, self.n_components, self.init_params, rng, buffer(), sample_weight)
         self._initialize(X, responsibilities)
 
     def _fit_starts(self, executor):

@@ -13,6 +13,7 @@ from .densities import (QUADRATIC_MAX_FEATURES, check_covariance_type, compute_p
                                 precision_cholesky_from_precisions, quadratic_features,
                                 sample_gaussian_mixture)
 from .em import BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init
+from .missing import expected_statistics, gaussian_impute, observed_log_prob, observed_moments
 
 # %% ../nbs/02_gaussian.ipynb #9baa8891
 def gaussian_statistics(X, resp, covariance_type, shift=None):
@@ -103,7 +104,14 @@ def _far_from_centre(means, covariances, shift, covariance_type, ratio=1e6):
     return distance > ratio * spread
 
 
-def _recentre_tied(means, covariance, centre, reg_covar, sums):
+def _complete_statistics(X, resp, covariance_type, shift, components):
+    "`gaussian_statistics` about `shift`, without its shift entry (the same for every block: not a sum)."
+    statistics = gaussian_statistics(X, resp, covariance_type, shift=shift)
+    del statistics["shift"]
+    return statistics
+
+
+def _recentre_tied(means, covariance, centre, reg_covar, sums, statistics=_complete_statistics):
     """The tied covariance (d, d) again, in place, when some mean is far from c compared with its mean variance:
     sum_k sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / sum_ik r_ik + reg_covar I, in a second pass (`sums`)."""
     spread = np.full(len(means), np.trace(covariance) / len(covariance))
@@ -113,8 +121,7 @@ def _recentre_tied(means, covariance, centre, reg_covar, sums):
     def pooled_scatter(X, resp):
         scatter = np.zeros((X.shape[1], X.shape[1]))
         for component, mean in enumerate(means):            # a loop over components, not rows
-            centred = X - mean
-            scatter += (centred * resp[:, component:component + 1]).T @ centred
+            scatter += statistics(X, resp[:, [component]], "tied", mean, [component])["second"]
         return {"scatter": scatter, "weight": resp.sum()}
 
     total = sums(pooled_scatter)
@@ -122,23 +129,24 @@ def _recentre_tied(means, covariance, centre, reg_covar, sums):
     covariance[...] = 0.5 * (pooled + pooled.T) + reg_covar * np.eye(len(covariance))
 
 
-def recentre_far_components(means, covariances, centre, covariance_type, reg_covar, sums, eligible=None):
+def recentre_far_components(means, covariances, centre, covariance_type, reg_covar, sums, eligible=None,
+                            statistics=_complete_statistics):
     """Recompute, in place, every component whose mean lies far from the centre c compared with its spread
     (`_far_from_centre`: more than 6 digits would cancel in S2/N - m m^T), from its statistics about its
     own mean. `sums(f)` adds f(X, resp) -> dict over the rows with the responsibilities of this M-step (a
     second pass, only when a component is far). `eligible` (k,): the components that may be recomputed (all by
-    default). For tied covariances, the pooled covariance is recomputed instead (`_recentre_tied`)."""
+    default). For tied covariances, the pooled covariance is recomputed instead (`_recentre_tied`).
+    `statistics(X, resp, covariance_type, shift, components)`: the statistics about `shift` (the rows' own by
+    default; for rows with missing entries, [chapter 10](10_missing.ipynb)'s expected ones)."""
     if covariance_type == "tied":
-        _recentre_tied(means, covariances, centre, reg_covar, sums)
+        _recentre_tied(means, covariances, centre, reg_covar, sums, statistics)
         return
     far = _far_from_centre(means, covariances, centre, covariance_type)
     for component in np.flatnonzero(far if eligible is None else far & eligible):
         own_mean = means[component].copy()
 
-        def about_own_mean(X, resp):                        # resp: this component's column, (n, 1)
-            statistics = gaussian_statistics(X, resp, covariance_type, shift=own_mean)
-            del statistics["shift"]                         # the same for every block: not a sum
-            return statistics
+        def about_own_mean(X, resp, component=component, own_mean=own_mean):   # resp: (n, 1), this column
+            return statistics(X, resp, covariance_type, own_mean, [component])
 
         own = sums(about_own_mean, components=[component])
         _, mean, covariance = gaussian_parameters({**own, "shift": own_mean}, covariance_type, reg_covar)
@@ -150,15 +158,30 @@ class _CentredStatistics:
     chapter 06's `DirichletProcessGaussianMixture`): taken about one centre c per fit, so that they add up."""
 
     def _prepare(self, data_sums):
-        "The centre c of this fit's statistics: the weighted column mean of all of its rows."
-        totals = data_sums(lambda X, w: {"weight": w.sum(), "sums": w @ X})
+        "The centre c of this fit's statistics: the weighted column mean of all of its rows (of their observed entries)."
+        def column_sums(X, w):
+            if not np.isnan(X).any():
+                return {"weight": w.sum(), "sums": w @ X}
+            return {"weight": w @ ~np.isnan(X), "sums": w @ np.where(np.isnan(X), 0.0, X)}
+        totals = data_sums(column_sums)
         self._centre = totals["sums"] / totals["weight"]
 
     def _statistics(self, X, resp):
         "`gaussian_statistics` about the centre c (the column mean of X outside a fit): sums over rows."
         if getattr(self, "_centre", None) is None or len(self._centre) != X.shape[1]:
-            self._centre = X.mean(axis=0)
-        statistics = gaussian_statistics(X, resp, self.covariance_type, shift=self._centre)
+            self._centre = observed_moments(X)[0]
+        return self._statistics_about(X, resp, self.covariance_type, self._centre)
+
+    def _statistics_about(self, X, resp, covariance_type, shift, components=None):
+        """The statistics about `shift` (without its entry): of the rows, or, for rows with missing entries,
+        [chapter 10](10_missing.ipynb)'s expected statistics under the current parameters (of `components`)."""
+        if not np.isnan(X).any():
+            return _complete_statistics(X, resp, covariance_type, shift, components)
+        pick = slice(None) if components is None else components
+        tied = self.covariance_type == "tied"
+        statistics = expected_statistics(X, resp, self.means_[pick], self.precisions_cholesky_ if tied else
+                                         self.precisions_cholesky_[pick], self.covariances_ if tied else
+                                         self.covariances_[pick], covariance_type, shift)
         del statistics["shift"]
         return statistics
 
@@ -172,6 +195,14 @@ class _GaussianStart:
             return X
         check_covariance_type(self.covariance_type)
         check_real("reg_covar", self.reg_covar, 0.0)
+        if self.covariance_type in ("full", "tied") and np.isnan(X).any():
+            observed = (~np.isnan(X)).astype(float)
+            never = np.argwhere(observed.T @ observed == 0)
+            if len(never):
+                a, b = never[0]
+                raise ValueError(f"X columns {a} and {b} are never observed in the same row, so their covariance "
+                                 f"is not identified by the data (nan_policy='omit', covariance_type="
+                                 f"'{self.covariance_type}'); use covariance_type='diag' or 'spherical', or drop one")
         k, d = self.n_components, X.shape[1]
         if self.weights_init is not None:
             check_weights_init(self.weights_init, k)
@@ -191,7 +222,17 @@ class _GaussianStart:
         return X
 
     def _initialize(self, X, responsibilities):
-        "One M-step from the starting responsibilities, then each user-given `*_init` in place of its part."
+        """One M-step from the starting responsibilities, then each user-given `*_init` in place of its part. With
+        missing entries, that M-step reads their expectations under one Gaussian with the observed columns'
+        means and variances ([chapter 10](10_missing.ipynb))."""
+        if np.isnan(X).any():
+            means, variances = observed_moments(X)
+            k, d = self.n_components, X.shape[1]
+            covariances = {"full": np.broadcast_to(np.diag(variances), (k, d, d)), "tied": np.diag(variances),
+                           "diag": np.broadcast_to(variances, (k, d)),
+                           "spherical": np.full(k, variances.mean())}[self.covariance_type]
+            self.means_, self.covariances_ = np.broadcast_to(means, (k, d)), covariances
+            self.precisions_cholesky_ = compute_precision_cholesky(covariances, self.covariance_type)
         given = None if self.precisions_init is None else precision_cholesky_from_precisions(
             self.precisions_init, self.covariance_type)
         self._start_with(X, responsibilities, weights_=self.weights_init, means_=self.means_init,
@@ -210,13 +251,21 @@ class _GaussianSteps:
         weights, means, covariances = gaussian_parameters({**statistics, "shift": centre},
                                                           self.covariance_type, self.reg_covar)
         if sums is not None:
-            recentre_far_components(means, covariances, centre, self.covariance_type, self.reg_covar, sums)
+            recentre_far_components(means, covariances, centre, self.covariance_type, self.reg_covar, sums,
+                                    statistics=self._statistics_about)
         self.weights_, self.means_, self.covariances_ = weights, means, covariances
         self.precisions_cholesky_ = compute_precision_cholesky(covariances, self.covariance_type)
 
     def _log_prob(self, X, out=None):
-        "log N(x_i | mu_k, Sigma_k), shape (n, k) (chapter 00's `gaussian_log_prob`)."
+        """log N(x_i | mu_k, Sigma_k), shape (n, k) (chapter 00's `gaussian_log_prob`); of the observed entries
+        only, for rows with missing ones ([chapter 10](10_missing.ipynb)'s `observed_log_prob`)."""
+        if np.isnan(X).any():
+            return observed_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
         return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
+
+    def _impute(self, X, resp, rng=None):
+        "X with each NaN filled by its conditional mean, or a draw (`rng`): chapter 10's `gaussian_impute`."
+        return gaussian_impute(X, resp, self.means_, self.precisions_cholesky_, self.covariance_type, rng)
 
     def _n_parameters(self):
         "Free parameters: k - 1 weights, k d means and the covariance entries of the chosen type."
@@ -249,12 +298,15 @@ class GaussianMixture(_CentredStatistics, _GaussianStart, _GaussianSteps, BaseMi
     diag (k, d), spherical (k,)), `converged_`, `n_iter_`, `lower_bound_`, `lower_bounds_`,
     `n_features_in_`.
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
-    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them."""
+    eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them.
+    `nan_policy`: "raise" (NaN in X is an error) or "omit" (NaN entries are missing at random: EM runs on
+    the density of each row's observed entries, and every method reads rows with NaN; chapter 10)."""
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,
                  precisions_init=None, random_state=None, warm_start=False, verbose=0,
-                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto"):
+                 verbose_interval=10, learning_decay=0.7, learning_offset=2.0, executor="auto",
+                 nan_policy="raise"):
         super().__init__(n_components, tol=tol, max_iter=max_iter, n_init=n_init,
                          init_params=init_params, random_state=random_state, warm_start=warm_start,
                          verbose=verbose, verbose_interval=verbose_interval, executor=executor)
@@ -265,3 +317,4 @@ class GaussianMixture(_CentredStatistics, _GaussianStart, _GaussianSteps, BaseMi
         self.precisions_init = precisions_init
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
+        self.nan_policy = nan_policy

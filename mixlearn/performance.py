@@ -596,7 +596,7 @@ class FusedExecutor(InMemoryExecutor):
     log-densities have a linear form registered here (`register_linear_form`): no (n, k) array is made. Where
     the form declines the pass (a component too far from the centre for the expansion), that iteration and
     every later one of the run take the readable path of `InMemoryExecutor`."""
-    name, automatic = "fused", True
+    name, automatic, missing = "fused", True, False       # rows with NaN go to the readable path
     runs = ("families whose log-densities have a linear form registered with register_linear_form "
             "(GaussianMixture, BernoulliMixture, CategoricalMixture, MultinomialMixture), on an in-memory array")
 

@@ -232,7 +232,8 @@ def is_dask_array(X):
 
 def _dask_rows(model, X_block, y_block, w_block):
     "Runs on a worker: a chunk validated as `fit` validates its data (the family's rows) and its weights."
-    X_block = model._check_data(check_array(X_block, n_features=model.n_features_in_), y_block, False)
+    X_block = model._check_data(check_array(X_block, n_features=model.n_features_in_, owner=type(model).__name__,
+                                            nan_policy=model._nan_policy()), y_block, False)
     return X_block, None if w_block is None else check_sample_weight(w_block, X_block.shape[0])
 
 
