@@ -7,10 +7,11 @@ from mixlearn.bernoulli import BernoulliMixture, CategoricalMixture
 from mixlearn.dirichlet import DirichletMultinomialMixture, MultinomialMixture
 from mixlearn.dirichlet_process import DirichletProcessGaussianMixture, stick_breaking
 from mixlearn.experts import MixtureOfExperts, top_k_gate
+from mixlearn.imputer import MixtureImputer
 
 __all__ = ["BaseMixture", "BernoulliMixture", "CategoricalMixture", "ConvergenceWarning",
            "DirichletMultinomialMixture", "DirichletProcessGaussianMixture", "GaussianMixture",
-           "MixtureOfExperts", "MultinomialMixture", "NotFittedError", "select_n_components",
+           "MixtureImputer", "MixtureOfExperts", "MultinomialMixture", "NotFittedError", "select_n_components",
            "stick_breaking", "top_k_gate", "__version__"]
 
 # the executors of chapters 08 (the fused pass) and 09 (Dask, partial_fit) register themselves with the

@@ -10,7 +10,7 @@ __all__ = ['bernoulli_log_prob', 'bernoulli_statistics', 'bernoulli_parameters',
 # %% ../nbs/04_bernoulli.ipynb #c5aeee1f
 import numpy as np
 
-from .em import BaseMixture, check_init_array, check_real, check_weights_init
+from .em import BaseMixture, check_init_array, check_real, check_weights_init, has_missing
 from .missing import bernoulli_observed_log_prob, missing_weight
 
 # %% ../nbs/04_bernoulli.ipynb #e3f3caf0
@@ -149,7 +149,7 @@ class _BernoulliSteps:
 
     def _log_prob(self, X, out=None):
         "log p(x_i | p_k), shape (n, k), by one GEMM (`bernoulli_log_prob`); over the observed entries when some are missing."
-        if np.isnan(X).any():
+        if has_missing(X):
             return bernoulli_observed_log_prob(X, self.probs_, out=out)
         return bernoulli_log_prob(X, self.probs_, out=out)
 

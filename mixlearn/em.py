@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'REQUIRED_HOOKS', 'log_softmax_responsibilities', 'ConvergenceWarning',
-           'NotFittedError', 'DataConversionWarning', 'check_array', 'check_sample_weight', 'check_integer',
-           'check_real', 'check_init_array', 'check_weights_init', 'canonical_order', 'weighted_choice',
-           'kmeans_plusplus', 'kmeans_labels', 'random_rows', 'initial_responsibilities', 'fill_missing',
-           'derived_parameter', 'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor',
-           'BaseMixture']
+           'NotFittedError', 'DataConversionWarning', 'has_missing', 'check_observed_columns', 'nan_policy_of',
+           'check_array', 'check_sample_weight', 'check_integer', 'check_real', 'check_init_array',
+           'check_weights_init', 'canonical_order', 'weighted_choice', 'kmeans_plusplus', 'kmeans_labels',
+           'random_rows', 'initial_responsibilities', 'fill_missing', 'derived_parameter', 'register_executor',
+           'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import copy
@@ -126,17 +126,6 @@ def _describe(array):
     return ", ".join(parts)
 
 
-def _nan_hint(array, name, owner, nan_policy):
-    "Where the first NaN of `array` is, and what to do about it, as the end of a message."
-    if np.isinf(array).any():
-        return ". An infinity is a value out of range, not a missing entry: rescale or remove it" if nan_policy == "omit" else ""
-    row, column = np.argwhere(np.isnan(array))[0]
-    where = f" (the first NaN at row {row}, column {column})"
-    if nan_policy == "raise":
-        return f"{where}. To read NaN as missing entries, pass nan_policy='omit' to {owner}"
-    return f"{where}. {owner} does not model missing entries: remove or fill in those rows"
-
-
 # The largest magnitude accepted in X: sums of up to 1e8 such squares stay below float64's max, 1.8e308.
 _MAX_MAGNITUDE = 1e150
 
@@ -164,6 +153,39 @@ def _real_array(X, name):
                         f"({type(X).__name__})")
     return array
 
+# %% ../nbs/01_em.ipynb #b6a8da4d
+def has_missing(X):
+    "True when the float array X holds a NaN: its sum is NaN (no (n, d) temporary; finite entries only otherwise)."
+    return X.dtype.kind == "f" and bool(np.isnan(X.sum()))
+
+
+def check_observed_columns(X):
+    "Every column of X (NaN where missing) must have an observed entry: nothing can be learnt about one without."
+    unobserved = np.flatnonzero(np.isnan(X).all(axis=0)) if has_missing(X) else []
+    if len(unobserved):
+        raise ValueError(f"X column {unobserved[0]} has no observed entry (every one is NaN; "
+                         f"{len(unobserved)} such column(s)): nothing can be learnt about it. Drop it.")
+
+
+def nan_policy_of(model):
+    """The model's `nan_policy`, checked: "raise" or "omit"; None for a family without the parameter."""
+    if "nan_policy" not in model._get_param_names():
+        return None
+    if not isinstance(model.nan_policy, str) or model.nan_policy not in ("raise", "omit"):
+        raise ValueError(f"nan_policy must be 'raise' or 'omit'; got {model.nan_policy!r}")
+    return model.nan_policy
+
+
+def _nan_hint(array, name, owner, nan_policy):
+    "Where the first NaN of `array` is, and what to do about it, as the end of a message."
+    if np.isinf(array).any():
+        return ". An infinity is a value out of range, not a missing entry: rescale or remove it" if nan_policy == "omit" else ""
+    row, column = np.argwhere(np.isnan(array))[0]
+    where = f" (the first NaN at row {row}, column {column})"
+    if nan_policy == "raise":
+        return f"{where}. To read NaN as missing entries, pass nan_policy='omit' to {owner}"
+    return f"{where}. {owner} does not model missing entries: remove or fill in those rows"
+
 # %% ../nbs/01_em.ipynb #106d7ed5
 def check_array(X, name="X", n_features=None, owner="the model", nan_policy=None):
     """Validate a data matrix and return it as a C-contiguous float64 array of shape (n, d).
@@ -188,7 +210,8 @@ def check_array(X, name="X", n_features=None, owner="the model", nan_policy=None
     if not np.isfinite(array).all() and (nan_policy != "omit" or np.isinf(array).any()):
         raise ValueError(f"{name} must contain only finite numbers; got {_describe(array)}"
                          + _nan_hint(array, name, owner, nan_policy))
-    largest = np.max(np.abs(array), where=~np.isnan(array), initial=0.0)
+    largest = (max(array.max(), -array.min()) if not has_missing(array)
+               else np.max(np.abs(array), where=~np.isnan(array), initial=0.0))
     if largest > _MAX_MAGNITUDE:
         raise ValueError(f"{name} must contain numbers of magnitude at most {_MAX_MAGNITUDE:.0e}, whose "
                          f"squares do not overflow float64; got max |{name}| = {largest:.3g}. Rescale {name}.")
@@ -385,9 +408,9 @@ def initial_responsibilities(X, n_components, init_params, rng, out=None, sample
 def fill_missing(X, sample_weight=None):
     """X itself when it has no NaN; else a copy with each NaN replaced by its column's weighted mean over the
     observed entries: the rows a start is drawn from when entries are missing ([chapter 10](10_missing.ipynb))."""
-    missing = np.isnan(X)
-    if not missing.any():
+    if not has_missing(X):
         return X
+    missing = np.isnan(X)
     weights = np.ones(len(X)) if sample_weight is None else sample_weight
     observed = weights @ ~missing
     means = (weights @ np.where(missing, 0.0, X)) / np.where(observed > 0, observed, 1.0)
@@ -477,16 +500,8 @@ class _Validation:
         "`check_array` (and, after `fit`, the fitted check and the number of features), then the family's `_check_data`."
         if not reset:
             self._check_is_fitted()
-        X = check_array(X, n_features=None if reset else self.n_features_in_, owner=type(self).__name__,
-                        nan_policy=self._nan_policy())
+        X = check_array(X, "X", None if reset else self.n_features_in_, type(self).__name__, nan_policy_of(self))
         return self._check_data(X, y, reset)
-
-    def _nan_policy(self):
-        """The family's `nan_policy`: "raise" or "omit" (None for a family without the parameter), checked."""
-        policy = getattr(self, "nan_policy", None)
-        if policy is not None and (not isinstance(policy, str) or policy not in ("raise", "omit")):
-            raise ValueError(f"nan_policy must be 'raise' or 'omit'; got {policy!r}")
-        return policy
 
     def _check_is_fitted(self):
         if not hasattr(self, "n_features_in_") or not hasattr(self, "weights_"):
@@ -495,12 +510,9 @@ class _Validation:
 
     def _check_fit_data(self, X, y, sample_weight):
         "Validate the data, the hyperparameters and sample_weight of a fit (and a warm start's shapes); returns (X, w)."
-        X = check_array(X, owner=type(self).__name__, nan_policy=self._nan_policy())
+        X = check_array(X, owner=type(self).__name__, nan_policy=nan_policy_of(self))
         self._check_common_parameters(X)
-        unobserved = np.flatnonzero(np.isnan(X).all(axis=0))
-        if len(unobserved):
-            raise ValueError(f"X column {unobserved[0]} has no observed entry (every one is NaN; "
-                             f"{len(unobserved)} such column(s)): nothing can be learnt about it. Drop it.")
+        check_observed_columns(X)
         self._check_warm_start(X.shape[1])
         n_features = X.shape[1]
         X = self._check_data(X, y, True)
@@ -684,6 +696,15 @@ def columns(resp, components=None):
     return resp if components is None else resp[:, components]
 
 
+def _taking_missing(candidates, choice):
+    "The executors among `candidates` that take rows with missing entries; an error if the one chosen by name does not."
+    taking = [executor for executor in candidates if getattr(executor, "missing", False)]
+    if choice != "auto" and not taking:
+        raise ValueError(f"executor={choice!r} cannot fit rows with missing entries (NaN); "
+                         "executor='memory', 'blocks' or 'auto' can")
+    return taking
+
+
 def recorded_bound(bound, after_update):
     "The bound the loop records: the E-step's, or the one `_m_step` returned (taken after the update)."
     return bound if after_update is None else after_update
@@ -698,9 +719,8 @@ class InMemoryExecutor:
     takes as it is, a Dask array, which it validates in `__init__(model, X, y, sample_weight)`), `data_sums(f)`
     (f(X_block, w_block) -> dict added over every row), `initial_rows()` -> (X, sample_weight, a callable
     giving an (n, k) array for the starting responsibilities, or None), `start()` (before each run of EM),
-    `iterate(n_iter)` -> the recorded bound, `score()` -> the bound, no M-step, and `close()`. `name`: what
-    `executor_` records and `executor` chooses; `automatic`: may "auto" pick it; `runs`: what it fits;
-    `missing`: it takes rows with missing entries (NaN, under `nan_policy="omit"`)."""
+    `iterate(n_iter)` -> the recorded bound, `score()` -> the bound, no M-step, and `close()`. `name`: what `executor_`
+    records and `executor` chooses; `automatic`: may "auto" pick it; `runs`: what it fits; `missing`: takes NaN rows."""
     name, automatic, runs, missing = "memory", True, "any family on an in-memory array", True
 
     def __init__(self, model, X, sample_weight):
@@ -801,11 +821,8 @@ class _Fitting:
         X, sample_weight = self._check_fit_data(X, y, sample_weight)
         candidates = ([e for e in reversed(list(_EXECUTORS.values())) if e.automatic] if choice == "auto"
                       else [_EXECUTORS[choice]])
-        if self._nan_policy() == "omit" and np.isnan(X).any():      # rows with missing entries (chapter 10)
-            if not all(getattr(e, "missing", False) for e in candidates) and choice != "auto":
-                raise ValueError(f"executor={choice!r} cannot fit rows with missing entries (NaN); "
-                                 "executor='memory', 'blocks' or 'auto' can")
-            candidates = [e for e in candidates if getattr(e, "missing", False)]
+        if has_missing(X):                       # rows with missing entries (chapter 10)
+            candidates = _taking_missing(candidates, choice)
         for executor in candidates:
             made = executor.make(self, X, sample_weight)
             if made is not None:

@@ -12,7 +12,7 @@ from .densities import (QUADRATIC_MAX_FEATURES, check_covariance_type, compute_p
                                 covariances_from_precision_cholesky, gaussian_log_prob,
                                 precision_cholesky_from_precisions, quadratic_features,
                                 sample_gaussian_mixture)
-from .em import BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init
+from .em import BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init, has_missing
 from .missing import expected_statistics, gaussian_impute, observed_log_prob, observed_moments
 
 # %% ../nbs/02_gaussian.ipynb #9baa8891
@@ -160,7 +160,7 @@ class _CentredStatistics:
     def _prepare(self, data_sums):
         "The centre c of this fit's statistics: the weighted column mean of all of its rows (of their observed entries)."
         def column_sums(X, w):
-            if not np.isnan(X).any():
+            if not has_missing(X):
                 return {"weight": w.sum(), "sums": w @ X}
             return {"weight": w @ ~np.isnan(X), "sums": w @ np.where(np.isnan(X), 0.0, X)}
         totals = data_sums(column_sums)
@@ -172,17 +172,32 @@ class _CentredStatistics:
             self._centre = observed_moments(X)[0]
         return self._statistics_about(X, resp, self.covariance_type, self._centre)
 
+    def _split_rows(self, X):
+        """None when X has no NaN; else (indices of the complete rows, those rows, indices of the rows with
+        missing entries, those rows), kept for the X of a fit (`_cached`)."""
+        def split(X):
+            if not has_missing(X):
+                return None
+            holes = np.isnan(X).any(axis=1)
+            return None if not holes.any() else (np.flatnonzero(~holes), X[~holes], np.flatnonzero(holes), X[holes])
+        return self._cached(X, "rows with missing entries", split)
+
     def _statistics_about(self, X, resp, covariance_type, shift, components=None):
-        """The statistics about `shift` (without its entry): of the rows, or, for rows with missing entries,
+        """The statistics about `shift` (without its entry): of the rows, and, for rows with missing entries,
         [chapter 10](10_missing.ipynb)'s expected statistics under the current parameters (of `components`)."""
-        if not np.isnan(X).any():
+        split = self._split_rows(X)
+        if split is None:
             return _complete_statistics(X, resp, covariance_type, shift, components)
+        complete, X_complete, holed, X_holed = split
         pick = slice(None) if components is None else components
         tied = self.covariance_type == "tied"
-        statistics = expected_statistics(X, resp, self.means_[pick], self.precisions_cholesky_ if tied else
-                                         self.precisions_cholesky_[pick], self.covariances_ if tied else
+        statistics = expected_statistics(X_holed, resp[holed], self.means_[pick], self.precisions_cholesky_ if tied
+                                         else self.precisions_cholesky_[pick], self.covariances_ if tied else
                                          self.covariances_[pick], covariance_type, shift)
         del statistics["shift"]
+        if len(complete):
+            for key, value in _complete_statistics(X_complete, resp[complete], covariance_type, shift, pick).items():
+                statistics[key] += value
         return statistics
 
 # %% ../nbs/02_gaussian.ipynb #44cf1799
@@ -259,9 +274,15 @@ class _GaussianSteps:
     def _log_prob(self, X, out=None):
         """log N(x_i | mu_k, Sigma_k), shape (n, k) (chapter 00's `gaussian_log_prob`); of the observed entries
         only, for rows with missing ones ([chapter 10](10_missing.ipynb)'s `observed_log_prob`)."""
-        if np.isnan(X).any():
-            return observed_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
-        return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
+        split = self._split_rows(X)
+        if split is None:
+            return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
+        complete, X_complete, holed, X_holed = split
+        out = np.empty((len(X), len(self.means_))) if out is None else out
+        out[holed] = observed_log_prob(X_holed, self.means_, self.precisions_cholesky_, self.covariance_type)
+        if len(complete):
+            out[complete] = gaussian_log_prob(X_complete, self.means_, self.precisions_cholesky_, self.covariance_type)
+        return out
 
     def _impute(self, X, resp, rng=None):
         "X with each NaN filled by its conditional mean, or a draw (`rng`): chapter 10's `gaussian_impute`."

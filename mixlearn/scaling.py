@@ -11,8 +11,8 @@ __all__ = ['BLOCK_ROWS', 'add_statistics', 'scale_statistics', 'mix_statistics',
 import numpy as np
 
 from .densities import check_random_state
-from .em import (InMemoryExecutor, check_array, check_real, check_sample_weight, columns, recorded_bound,
-                         register_executor, row_sums)
+from .em import (InMemoryExecutor, check_array, check_real, check_sample_weight, columns, nan_policy_of,
+                         recorded_bound, register_executor, row_sums)
 
 # %% ../nbs/09_scaling.ipynb #d5be4607
 def add_statistics(total, block):
@@ -233,7 +233,7 @@ def is_dask_array(X):
 def _dask_rows(model, X_block, y_block, w_block):
     "Runs on a worker: a chunk validated as `fit` validates its data (the family's rows) and its weights."
     X_block = model._check_data(check_array(X_block, n_features=model.n_features_in_, owner=type(model).__name__,
-                                            nan_policy=model._nan_policy()), y_block, False)
+                                            nan_policy=nan_policy_of(model)), y_block, False)
     return X_block, None if w_block is None else check_sample_weight(w_block, X_block.shape[0])
 
 

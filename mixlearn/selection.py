@@ -137,15 +137,18 @@ class SelectionTable(list):
 
 # %% ../nbs/03_selection.ipynb #078b13ef
 def select_n_components(X, n_components=range(1, 11), *, covariance_types=("full",), criterion="bic",
-                        n_init=1, random_state=None):
+                        n_init=1, random_state=None, nan_policy="raise"):
     """Fit a `GaussianMixture` for every k in `n_components` and every covariance type in
     `covariance_types`; return `(best_model, table)`.
 
     best_model: the fitted model with the lowest `criterion` ("aic", "bic" or "icl"; the first one on
     ties, in table order). table: a `SelectionTable` with one row per fit, ordered by covariance type,
-    then k. n_init, random_state: passed to every `GaussianMixture`. ConvergenceWarnings of single fits
-    are not shown; see the table's `converged` column."""
-    X = check_array(X)
+    then k. n_init, random_state, nan_policy: passed to every `GaussianMixture` (with nan_policy="omit",
+    NaN entries are missing at random and the log-likelihood is that of the observed entries, chapter 10).
+    ConvergenceWarnings of single fits are not shown; see the table's `converged` column."""
+    if not isinstance(nan_policy, str) or nan_policy not in ("raise", "omit"):
+        raise ValueError(f"nan_policy must be 'raise' or 'omit'; got {nan_policy!r}")
+    X = check_array(X, owner="select_n_components", nan_policy=nan_policy)
     criterion = _check_criterion(criterion)
     candidates = _check_n_components(n_components, X.shape[0])
     covariance_types = _check_covariance_types(covariance_types)
@@ -157,7 +160,8 @@ def select_n_components(X, n_components=range(1, 11), *, covariance_types=("full
     best_model, best_value = None, np.inf
     for covariance_type in covariance_types:
         for k in candidates:
-            model = GaussianMixture(k, covariance_type=covariance_type, n_init=n_init, random_state=random_state)
+            model = GaussianMixture(k, covariance_type=covariance_type, n_init=n_init, random_state=random_state,
+                                    nan_policy=nan_policy)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(X)

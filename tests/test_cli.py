@@ -123,9 +123,10 @@ BAD_CSV = {
     "blank_lines_only": ("\n\n", ["empty"]),
     "header_only": ("a,b\n", ["no data rows"]),
     "non_numeric": ("a,b\n1,2\n3,abc\n", ["line 3", "column 2", "'abc'", "not a number"]),
-    "missing_value": ("a,b\n1,2\n,4\n5,6\n", ["line 3", "column 1", "missing value"]),
-    "na": ("1,2\n3,NA\n", ["line 2", "'NA'", "not a number"]),
-    "nan": ("1,2\n3,nan\n", ["line 2", "not a finite number"]),
+    "missing_value": ("a,b\n1,2\n,4\n5,6\n", ["line 3", "column 1", "missing value", "--nan-policy omit"]),
+    "na": ("1,2\n3,NA\n", ["line 2", "'NA'", "missing value", "--nan-policy omit"]),
+    "nan": ("1,2\n3,nan\n", ["line 2", "missing value", "--nan-policy omit"]),
+    "inf": ("1,2\n3,inf\n", ["line 2", "not a finite number"]),
     "one_row": ("a,b\n1,2\n", ["only 1 data row"]),
     "ragged": ("a,b\n1,2\n3,4,5\n", ["line 3", "3 cells", "2"]),
     "ragged_no_header": ("1,2,3\n4,5\n", ["line 2", "2 cells", "3"]),
@@ -226,3 +227,31 @@ def test_module_help_and_version():
     assert result.returncode == 0
     import mixlearn
     assert result.stdout.strip() == f"mixlearn {mixlearn.__version__}"
+
+
+def test_nan_policy_omit_reads_empty_cells_na_and_nan_as_missing(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 6]
+    holes = rng.random(X.shape) < 0.2
+    cells = [["" if holes[i, j] else f"{X[i, j]:.6f}" for j in range(2)] for i in range(len(X))]
+    cells[5][0], cells[7][1] = "NA", "nan"
+    holes[5, 0] = holes[7, 1] = True
+    path = tmp_path / "holes.csv"
+    path.write_text("a,b\n" + "\n".join(",".join(row) for row in cells) + "\n")
+    read, names = read_csv(path, missing=True)
+    assert names == ["a", "b"] and np.array_equal(np.isnan(read), holes)
+    np.testing.assert_allclose(read[~holes], X[~holes], atol=1e-6)
+    out_file = tmp_path / "labels.csv"
+    assert main(["fit", str(path), "--n-components", "1-3", "--nan-policy", "omit", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert f"Missing values: {holes.sum()} of 240 cells" in out and "K = 2" in out
+    labels = np.loadtxt(out_file, delimiter=",", skiprows=1)
+    assert labels.shape == (120, 3) and np.isfinite(labels).all()
+    # the two clusters are told apart from whatever each row has observed
+    assert len(set(labels[:60, 0][~holes[:60].all(axis=1)])) == 1 != len(set(labels[:, 0]))
+    first = next(i for i in range(len(X)) if holes[i].any())
+    assert main(["fit", str(path), "--n-components", "2"]) == 2
+    assert_one_error_line(capsys.readouterr().err, f"line {first + 2}", "missing value", "--nan-policy omit")
+    path.write_text("a,b\n1,2\n3,inf\n4,\n")
+    assert main(["fit", str(path), "--n-components", "1", "--nan-policy", "omit"]) == 2
+    assert_one_error_line(capsys.readouterr().err, "line 3", "not a finite number")

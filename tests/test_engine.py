@@ -483,6 +483,7 @@ def test_fit_predict_accepts_sample_weight():
 EXPECTED_DEFAULTS = dict(
     n_components=1,
     executor="auto",
+    nan_policy="raise",
     covariance_type="full",
     tol=1e-3,
     reg_covar=1e-6,
