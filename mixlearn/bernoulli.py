@@ -10,8 +10,7 @@ __all__ = ['bernoulli_log_prob', 'bernoulli_statistics', 'bernoulli_parameters',
 # %% ../nbs/04_bernoulli.ipynb #c5aeee1f
 import numpy as np
 
-from .em import BaseMixture, check_init_array, check_real, check_weights_init, has_missing
-from .missing import bernoulli_observed_log_prob, missing_weight
+from .em import BaseMixture, check_init_array, check_real, check_weights_init, has_missing, missing_steps
 
 # %% ../nbs/04_bernoulli.ipynb #e3f3caf0
 def bernoulli_log_prob(X, probs, out=None):
@@ -136,7 +135,7 @@ class _BernoulliSteps:
         weight of the missing entries, sum_i r_ik [x_ij missing] (chapter 10's `missing_weight`)."""
         if self.nan_policy != "omit":
             return bernoulli_statistics(X, resp)
-        return {**bernoulli_statistics(np.nan_to_num(X, nan=0.0), resp), "missing": missing_weight(X, resp)}
+        return {**bernoulli_statistics(np.nan_to_num(X, nan=0.0), resp), "missing": missing_steps(self).missing_weight(X, resp)}
 
     def _m_step(self, statistics, sums=None):
         "The smoothed parameters from the summed statistics (`bernoulli_parameters`)."
@@ -150,18 +149,9 @@ class _BernoulliSteps:
     def _log_prob(self, X, out=None):
         "log p(x_i | p_k), shape (n, k), by one GEMM (`bernoulli_log_prob`); over the observed entries when some are missing."
         if has_missing(X):
-            return bernoulli_observed_log_prob(X, self.probs_, out=out)
+            return missing_steps(self).log_prob(self, X, out)
         return bernoulli_log_prob(X, self.probs_, out=out)
 
-    def _impute(self, X, resp, rng=None):
-        "Each NaN filled by sum_k gamma_ik p_kj, or (given a Generator `rng`) a 0/1 draw from component z_i ~ gamma_i."
-        missing = np.isnan(X)
-        if rng is None:
-            filled = resp @ self.probs_
-        else:
-            labels = np.minimum((rng.random(len(X))[:, None] > np.cumsum(resp, axis=1)).sum(axis=1), len(resp.T) - 1)
-            filled = (rng.random(X.shape) < self.probs_[labels]).astype(float)
-        return np.where(missing, filled, X)
 
     def _sample(self, n_samples, rng):
         "Ancestral sampling: returns (X (n_samples, d) of 0/1 int64, labels (n_samples,))."
@@ -320,7 +310,7 @@ class _CategoricalSteps:
         sum_i r_ik [x_ij missing] (chapter 10's `missing_weight`)."""
         if self.nan_policy != "omit":
             return categorical_statistics(self._encode(X), resp)
-        return {**categorical_statistics(self._encode(X), resp), "missing": missing_weight(X, resp)}
+        return {**categorical_statistics(self._encode(X), resp), "missing": missing_steps(self).missing_weight(X, resp)}
 
     def _m_step(self, statistics, sums=None):
         "The smoothed parameters from the summed statistics (`categorical_parameters`)."
@@ -336,15 +326,6 @@ class _CategoricalSteps:
         log_probs = np.log(np.concatenate(self.probs_, axis=1))             # (k, D)
         return categorical_log_prob(self._encode(X), log_probs, out=out)
 
-    def _impute(self, X, resp, rng=None):
-        "Each NaN code filled by its most probable category, sum_k gamma_ik theta_kjc, or a draw from it (`rng`)."
-        filled = np.array(X, dtype=float)
-        for j, theta in enumerate(self.probs_):              # a loop over features, not rows
-            missing = np.flatnonzero(np.isnan(X[:, j]))
-            predictive = resp[missing] @ theta                   # (rows, c_j)
-            filled[missing, j] = (predictive.argmax(axis=1) if rng is None else np.minimum(
-                (rng.random(len(missing))[:, None] > np.cumsum(predictive, axis=1)).sum(axis=1), len(theta.T) - 1))
-        return filled
 
 # %% ../nbs/04_bernoulli.ipynb #2b85e33c
 class _CategoricalParameters:

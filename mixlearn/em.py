@@ -5,10 +5,11 @@
 # %% auto #0
 __all__ = ['SOFTMAX_BLOCK_ELEMENTS', 'INIT_PARAMS', 'REQUIRED_HOOKS', 'log_softmax_responsibilities', 'ConvergenceWarning',
            'NotFittedError', 'DataConversionWarning', 'has_missing', 'check_observed_columns', 'nan_policy_of',
-           'check_array', 'check_sample_weight', 'check_integer', 'check_real', 'check_init_array',
-           'check_weights_init', 'canonical_order', 'weighted_choice', 'kmeans_plusplus', 'kmeans_labels',
-           'random_rows', 'initial_responsibilities', 'fill_missing', 'derived_parameter', 'register_executor',
-           'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor', 'BaseMixture']
+           'register_missing_steps', 'missing_steps', 'check_array', 'check_sample_weight', 'check_integer',
+           'check_real', 'check_init_array', 'check_weights_init', 'canonical_order', 'weighted_choice',
+           'kmeans_plusplus', 'kmeans_labels', 'random_rows', 'initial_responsibilities', 'fill_missing',
+           'derived_parameter', 'register_executor', 'row_sums', 'columns', 'recorded_bound', 'InMemoryExecutor',
+           'BaseMixture']
 
 # %% ../nbs/01_em.ipynb #696de57c
 import copy
@@ -153,7 +154,7 @@ def _real_array(X, name):
                         f"({type(X).__name__})")
     return array
 
-# %% ../nbs/01_em.ipynb #b6a8da4d
+# %% ../nbs/01_em.ipynb #d1526d83
 def has_missing(X):
     "True when the float array X holds a NaN: its sum is NaN (no (n, d) temporary; finite entries only otherwise)."
     return X.dtype.kind == "f" and bool(np.isnan(X.sum()))
@@ -174,6 +175,24 @@ def nan_policy_of(model):
     if not isinstance(model.nan_policy, str) or model.nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit'; got {model.nan_policy!r}")
     return model.nan_policy
+
+
+_MISSING_STEPS = {}
+
+
+def register_missing_steps(family, steps):
+    """Register `steps`, the maths a family's hooks call for rows with missing entries ([chapter 10](10_missing.ipynb)
+    registers the Gaussian, Bernoulli and categorical ones); the engine imports no chapter that registers."""
+    _MISSING_STEPS[family] = steps
+
+
+def missing_steps(model):
+    "The steps registered for the model's family (or a parent class), else a clear error."
+    for family in type(model).__mro__:
+        if family in _MISSING_STEPS:
+            return _MISSING_STEPS[family]
+    raise NotImplementedError(f"{type(model).__name__} has no steps for missing entries: they are registered by "
+                              "mixlearn.missing (chapter 10), which `import mixlearn` loads")
 
 
 def _nan_hint(array, name, owner, nan_policy):
@@ -470,7 +489,9 @@ class _ParametersAPI:
     def __sklearn_tags__(self):
         "Tags for scikit-learn >= 1.6 utilities (only called when scikit-learn is installed)."
         from sklearn.utils import Tags, TargetTags
-        return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+        tags = Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False))
+        tags.input_tags.allow_nan = nan_policy_of(self) == "omit"          # NaN as missing entries (chapter 10)
+        return tags
 
 # %% ../nbs/01_em.ipynb #435fd966
 class _Validation:

@@ -12,8 +12,8 @@ from .densities import (QUADRATIC_MAX_FEATURES, check_covariance_type, compute_p
                                 covariances_from_precision_cholesky, gaussian_log_prob,
                                 precision_cholesky_from_precisions, quadratic_features,
                                 sample_gaussian_mixture)
-from .em import BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init, has_missing
-from .missing import expected_statistics, gaussian_impute, observed_log_prob, observed_moments
+from .em import (BaseMixture, NotFittedError, check_init_array, check_real, check_weights_init, has_missing,
+                         missing_steps)
 
 # %% ../nbs/02_gaussian.ipynb #9baa8891
 def gaussian_statistics(X, resp, covariance_type, shift=None):
@@ -169,7 +169,7 @@ class _CentredStatistics:
     def _statistics(self, X, resp):
         "`gaussian_statistics` about the centre c (the column mean of X outside a fit): sums over rows."
         if getattr(self, "_centre", None) is None or len(self._centre) != X.shape[1]:
-            self._centre = observed_moments(X)[0]
+            self._centre = np.nanmean(X, axis=0) if has_missing(X) else X.mean(axis=0)
         return self._statistics_about(X, resp, self.covariance_type, self._centre)
 
     def _split_rows(self, X):
@@ -184,19 +184,15 @@ class _CentredStatistics:
 
     def _statistics_about(self, X, resp, covariance_type, shift, components=None):
         """The statistics about `shift` (without its entry): of the rows, and, for rows with missing entries,
-        [chapter 10](10_missing.ipynb)'s expected statistics under the current parameters (of `components`)."""
+        the expected statistics under the current parameters (of `components`) of the steps that
+        [chapter 10](10_missing.ipynb) registers (`missing_steps`)."""
         split = self._split_rows(X)
         if split is None:
             return _complete_statistics(X, resp, covariance_type, shift, components)
         complete, X_complete, holed, X_holed = split
-        pick = slice(None) if components is None else components
-        tied = self.covariance_type == "tied"
-        statistics = expected_statistics(X_holed, resp[holed], self.means_[pick], self.precisions_cholesky_ if tied
-                                         else self.precisions_cholesky_[pick], self.covariances_ if tied else
-                                         self.covariances_[pick], covariance_type, shift)
-        del statistics["shift"]
+        statistics = missing_steps(self).statistics(self, X_holed, resp[holed], covariance_type, shift, components)
         if len(complete):
-            for key, value in _complete_statistics(X_complete, resp[complete], covariance_type, shift, pick).items():
+            for key, value in _complete_statistics(X_complete, resp[complete], covariance_type, shift, components).items():
                 statistics[key] += value
         return statistics
 
@@ -210,14 +206,8 @@ class _GaussianStart:
             return X
         check_covariance_type(self.covariance_type)
         check_real("reg_covar", self.reg_covar, 0.0)
-        if self.covariance_type in ("full", "tied") and np.isnan(X).any():
-            observed = (~np.isnan(X)).astype(float)
-            never = np.argwhere(observed.T @ observed == 0)
-            if len(never):
-                a, b = never[0]
-                raise ValueError(f"X columns {a} and {b} are never observed in the same row, so their covariance "
-                                 f"is not identified by the data (nan_policy='omit', covariance_type="
-                                 f"'{self.covariance_type}'); use covariance_type='diag' or 'spherical', or drop one")
+        if has_missing(X):
+            missing_steps(self).check(self, X)
         k, d = self.n_components, X.shape[1]
         if self.weights_init is not None:
             check_weights_init(self.weights_init, k)
@@ -240,14 +230,8 @@ class _GaussianStart:
         """One M-step from the starting responsibilities, then each user-given `*_init` in place of its part. With
         missing entries, that M-step reads their expectations under one Gaussian with the observed columns'
         means and variances ([chapter 10](10_missing.ipynb))."""
-        if np.isnan(X).any():
-            means, variances = observed_moments(X)
-            k, d = self.n_components, X.shape[1]
-            covariances = {"full": np.broadcast_to(np.diag(variances), (k, d, d)), "tied": np.diag(variances),
-                           "diag": np.broadcast_to(variances, (k, d)),
-                           "spherical": np.full(k, variances.mean())}[self.covariance_type]
-            self.means_, self.covariances_ = np.broadcast_to(means, (k, d)), covariances
-            self.precisions_cholesky_ = compute_precision_cholesky(covariances, self.covariance_type)
+        if has_missing(X):
+            missing_steps(self).start(self, X)
         given = None if self.precisions_init is None else precision_cholesky_from_precisions(
             self.precisions_init, self.covariance_type)
         self._start_with(X, responsibilities, weights_=self.weights_init, means_=self.means_init,
@@ -273,20 +257,17 @@ class _GaussianSteps:
 
     def _log_prob(self, X, out=None):
         """log N(x_i | mu_k, Sigma_k), shape (n, k) (chapter 00's `gaussian_log_prob`); of the observed entries
-        only, for rows with missing ones ([chapter 10](10_missing.ipynb)'s `observed_log_prob`)."""
+        only, for rows with missing ones (the steps [chapter 10](10_missing.ipynb) registers)."""
         split = self._split_rows(X)
         if split is None:
             return gaussian_log_prob(X, self.means_, self.precisions_cholesky_, self.covariance_type, out=out)
         complete, X_complete, holed, X_holed = split
         out = np.empty((len(X), len(self.means_))) if out is None else out
-        out[holed] = observed_log_prob(X_holed, self.means_, self.precisions_cholesky_, self.covariance_type)
+        out[holed] = missing_steps(self).log_prob(self, X_holed)
         if len(complete):
             out[complete] = gaussian_log_prob(X_complete, self.means_, self.precisions_cholesky_, self.covariance_type)
         return out
 
-    def _impute(self, X, resp, rng=None):
-        "X with each NaN filled by its conditional mean, or a draw (`rng`): chapter 10's `gaussian_impute`."
-        return gaussian_impute(X, resp, self.means_, self.precisions_cholesky_, self.covariance_type, rng)
 
     def _n_parameters(self):
         "Free parameters: k - 1 weights, k d means and the covariance entries of the chosen type."

@@ -4,15 +4,18 @@
 
 # %% auto #0
 __all__ = ['LOG_2PI', 'conditional_gaussian', 'missing_groups', 'schur_terms', 'conditional_chunks', 'observed_log_prob',
-           'expected_statistics', 'observed_moments', 'bernoulli_observed_log_prob', 'missing_weight',
-           'gaussian_impute']
+           'expected_statistics', 'observed_moments', 'GaussianMissingSteps', 'bernoulli_observed_log_prob',
+           'missing_weight', 'BernoulliMissingSteps', 'CategoricalMissingSteps', 'gaussian_impute', 'MixtureImputer']
 
-# %% ../nbs/10_missing.ipynb #c61b4c95
+# %% ../nbs/10_missing.ipynb #53f298b2
 import numpy as np
 
-from .densities import _as_full_precision_cholesky, _chunk_rows
+from .bernoulli import BernoulliMixture, CategoricalMixture
+from .densities import _as_full_precision_cholesky, _chunk_rows, compute_precision_cholesky
+from .em import NotFittedError, check_random_state, missing_steps, register_missing_steps
+from .gaussian import GaussianMixture
 
-# %% ../nbs/10_missing.ipynb #67880494
+# %% ../nbs/10_missing.ipynb #0718b01a
 LOG_2PI = np.log(2 * np.pi)
 
 
@@ -31,7 +34,7 @@ def conditional_gaussian(x, mean, covariance):
                           + residual @ np.linalg.solve(S_oo, residual))
     return mean[m] + gain @ residual, S_mm - gain @ S_mo.T, float(log_density)
 
-# %% ../nbs/10_missing.ipynb #ba78c895
+# %% ../nbs/10_missing.ipynb #e47fdf6f
 def missing_groups(missing):
     """Rows grouped by how many of their entries are missing, from the mask `missing` (n, d): a list of
     (rows (n_g,), their missing columns (n_g, m)), one per count m >= 1. Complete rows are in none."""
@@ -42,31 +45,41 @@ def missing_groups(missing):
         groups.append((rows, np.nonzero(missing[rows])[1].reshape(len(rows), m)))
     return groups
 
-# %% ../nbs/10_missing.ipynb #0bed602d
-def schur_terms(precisions, residuals, columns):
+# %% ../nbs/10_missing.ipynb #025921d3
+def schur_terms(precisions, residuals, columns, covariance=True):
     """@eq-schur for rows missing the entries `columns` (n_g, m): residuals delta (f, n_g, d) with zeros at
     the missing entries, precisions Lambda (f, d, d) (f = k, or 1 when the covariance is tied).
 
-    Returns C = (Lambda_mm)^-1 (f, n_g, m, m), the conditional covariance; u = (Lambda delta)_m (f', n_g, m);
-    h = C u (f', n_g, m), so that E[x_m | x_o] = mu_m - h; and log det Lambda_mm (f, n_g). One batched
-    Cholesky factorisation of size m x m per component and distinct pattern of the rows (per row when
-    every row has its own)."""
-    patterns, which = np.unique(columns, axis=0, return_inverse=True)       # rows sharing holes share Lambda_mm
+    Returns (C, correction, h, log_det): C = (Lambda_mm)^-1 (f, n_g, m, m), the conditional covariance;
+    correction = u^T C u (f', n_g) with u = (Lambda delta)_m; h = C u (f', n_g, m), so that
+    E[x_m | x_o] = mu_m - h; log det Lambda_mm (f, n_g). One batched factorisation of size m x m per component
+    and distinct pattern of the rows (per row when every row has its own). `covariance=False` (the
+    E-step): C and h are None, and the correction comes from a solve with the Cholesky factor instead."""
+    d = residuals.shape[-1]
+    if d <= 62:                              # a pattern as one integer: sum_j 2^j over its missing columns
+        first, which = np.unique(np.left_shift(1, columns).sum(axis=1), return_index=True, return_inverse=True)[1:]
+        patterns = columns[first]
+    else:
+        patterns, which = np.unique(columns, axis=0, return_inverse=True)   # rows sharing holes share Lambda_mm
+    which = which.reshape(-1)
     block = precisions[:, patterns[:, :, None], patterns[:, None, :]]         # Lambda_mm, (f, patterns, m, m)
     cholesky = np.linalg.cholesky(block)
-    inverse_cholesky = np.linalg.inv(cholesky)                               # L^-1, lower triangular
-    C = (np.swapaxes(inverse_cholesky, -1, -2) @ inverse_cholesky)[:, which.reshape(-1)]   # Lambda_mm^-1 per row
-    log_det = 2.0 * np.log(np.diagonal(cholesky, axis1=-2, axis2=-1)).sum(axis=-1)[:, which.reshape(-1)]
-    u = np.take_along_axis(residuals @ precisions, columns[None], axis=2)    # (Lambda delta)_m
+    log_det = 2.0 * np.log(np.diagonal(cholesky, axis1=-2, axis2=-1)).sum(axis=-1)[:, which]
+    u = np.take_along_axis(residuals @ precisions, columns[None], axis=2)    # (Lambda delta)_m, (f', n_g, m)
+    if not covariance:                                                       # u^T C u = |L^-1 u|^2
+        y = np.linalg.solve(cholesky[:, which], u[..., None])[..., 0]
+        return None, np.einsum("fna,fna->fn", y, y), None, log_det
+    C = np.linalg.inv(block)[:, which]                                       # Lambda_mm^-1 per row
     h = (C @ u[..., None])[..., 0]
-    return C, u, h, log_det
+    return C, np.einsum("fna,fna->fn", u, h), h, log_det
 
-# %% ../nbs/10_missing.ipynb #ab9d913e
-def conditional_chunks(X, means, precisions_cholesky, covariance_type):
+# %% ../nbs/10_missing.ipynb #93225c56
+def conditional_chunks(X, means, precisions_cholesky, covariance_type, covariance=True):
     """Every component's view of the rows of X (n, d) (NaN where missing), in chunks of rows: yields
     (start, stop, log N(x_o | mu_k,o, Sigma_k,oo) (rows, k) by @eq-observed-schur, filled (k, rows, d): each
     row with E[x_m | x_o, z = k] in its missing entries, groups: a list of (rows, columns, C) from
-    `schur_terms`). precisions_cholesky U (Lambda = U U^T) in the shape of `covariance_type`."""
+    `schur_terms`). precisions_cholesky U (Lambda = U U^T) in the shape of `covariance_type`.
+    `covariance=False`: the log-densities only (filled and groups are None)."""
     n, d = X.shape
     k = means.shape[0]
     U = _as_full_precision_cholesky(precisions_cholesky, covariance_type, k, d)
@@ -82,20 +95,20 @@ def conditional_chunks(X, means, precisions_cholesky, covariance_type):
         projected = residuals @ U
         quadratic = np.einsum("knd,knd->kn", projected, projected)            # delta^T Lambda delta
         log_det = np.zeros((k, stop - start))                                 # log det Lambda_mm
-        filled = residuals + means[:, None, :]
-        groups = []
+        filled, groups = (residuals + means[:, None, :], []) if covariance else (None, None)
         for rows, columns in missing_groups(miss):
-            C, u, h, log_det_block = schur_terms(precisions, residuals[:, rows], columns)
-            quadratic[:, rows] -= np.einsum("fna,fna->fn", u, h)
+            C, correction, h, log_det_block = schur_terms(precisions, residuals[:, rows], columns, covariance)
+            quadratic[:, rows] -= correction
             log_det[:, rows] += log_det_block
-            filled[:, rows[:, None], columns] -= h
-            groups.append((rows, columns, C))
+            if covariance:
+                filled[:, rows[:, None], columns] -= h
+                groups.append((rows, columns, C))
         observed = d - miss.sum(axis=1)
         log_prob = -0.5 * (observed[:, None] * LOG_2PI + quadratic.T + log_det.T) + half_log_det
         log_prob[observed == 0] = 0.0                 # nothing observed: log 1, exactly
         yield start, stop, log_prob, filled, groups
 
-# %% ../nbs/10_missing.ipynb #12f60928
+# %% ../nbs/10_missing.ipynb #d267e995
 def observed_log_prob(X, means, precisions_cholesky, covariance_type, out=None):
     """@eq-observed-log-prob: log N(x_i,o | mu_k,o, Sigma_k,oo), shape (n, k), each row's density over its
     observed entries (0 for a row with none). Full and tied: `conditional_chunks`; diagonal and spherical:
@@ -109,11 +122,11 @@ def observed_log_prob(X, means, precisions_cholesky, covariance_type, out=None):
         out[...] = -0.5 * (np.square(x) @ precision.T - 2.0 * x @ (means * precision).T
                            + observed @ (np.square(means) * precision - np.log(precision) + LOG_2PI).T)
         return out
-    for start, stop, log_prob, _, _ in conditional_chunks(X, means, precisions_cholesky, covariance_type):
+    for start, stop, log_prob, _, _ in conditional_chunks(X, means, precisions_cholesky, covariance_type, False):
         out[start:stop] = log_prob
     return out
 
-# %% ../nbs/10_missing.ipynb #28378da8
+# %% ../nbs/10_missing.ipynb #6026ed2e
 def _conditional_scatter(groups, resp, d, tied):
     """sum_i r_ik C_ik, each C_ik placed in the rows and columns of its row's missing entries: (k, d, d),
     or (1, d, d) when tied (then sum_k r_ik weighs the shared C_i). One `bincount` per group and factor."""
@@ -155,7 +168,7 @@ def expected_statistics(X, resp, means, precisions_cholesky, covariances, covari
     second = second.sum(axis=0) + scatter[0] if covariance_type == "tied" else second + scatter
     return {"counts": counts, "sums": sums, "second": second, "shift": shift}
 
-# %% ../nbs/10_missing.ipynb #0cd84bd7
+# %% ../nbs/10_missing.ipynb #e1eeb2a6
 def observed_moments(X, sample_weight=None):
     """The weighted mean and variance of each column over its observed entries: (means (d,), variances (d,)).
     A column with fewer than two observed entries gets variance 1."""
@@ -167,7 +180,61 @@ def observed_moments(X, sample_weight=None):
     variances = (weights @ np.square(np.where(observed, X - means, 0.0))) / np.where(count > 0, count, 1.0)
     return means, np.where((observed.sum(axis=0) > 1) & (variances > 0), variances, 1.0)
 
-# %% ../nbs/10_missing.ipynb #e3153c8b
+# %% ../nbs/10_missing.ipynb #150d4f3c
+def _check_observed_pairs(X, covariance_type):
+    "Full and tied covariances need every pair of columns observed together in some row: else an error naming one."
+    if covariance_type in ("full", "tied"):
+        observed = (~np.isnan(X)).astype(float)
+        never = np.argwhere(observed.T @ observed == 0)
+        if len(never):
+            raise ValueError(f"X columns {never[0][0]} and {never[0][1]} are never observed in the same row, so "
+                             f"their covariance is not identified by the data (nan_policy='omit', covariance_type="
+                             f"'{covariance_type}'); use covariance_type='diag' or 'spherical', or drop one")
+
+
+class GaussianMissingSteps:
+    """What [chapter 02](02_gaussian.ipynb)'s `GaussianMixture` hooks call for rows with missing entries,
+    registered with the engine (`register_missing_steps`): checks at fit, the provisional parameters of the
+    first M-step, the E-step's log-densities, the M-step's expected statistics, and imputation."""
+
+    @staticmethod
+    def check(model, X):
+        _check_observed_pairs(X, model.covariance_type)
+
+    @staticmethod
+    def start(model, X):
+        "Every component at the observed columns' means and variances, for the first M-step's expectations."
+        means, variances = observed_moments(X)
+        k, d = model.n_components, X.shape[1]
+        covariances = {"full": np.broadcast_to(np.diag(variances), (k, d, d)), "tied": np.diag(variances),
+                       "diag": np.broadcast_to(variances, (k, d)),
+                       "spherical": np.full(k, variances.mean())}[model.covariance_type]
+        model.means_, model.covariances_ = np.broadcast_to(means, (k, d)), covariances
+        model.precisions_cholesky_ = compute_precision_cholesky(covariances, model.covariance_type)
+
+    @staticmethod
+    def log_prob(model, X):
+        return observed_log_prob(X, model.means_, model.precisions_cholesky_, model.covariance_type)
+
+    @staticmethod
+    def statistics(model, X, resp, covariance_type, shift, components=None):
+        "`expected_statistics` about `shift` under the current parameters (of `components`), without its shift entry."
+        pick = slice(None) if components is None else components
+        tied = model.covariance_type == "tied"
+        statistics = expected_statistics(X, resp, model.means_[pick], model.precisions_cholesky_ if tied else
+                                         model.precisions_cholesky_[pick], model.covariances_ if tied else
+                                         model.covariances_[pick], covariance_type, shift)
+        del statistics["shift"]
+        return statistics
+
+    @staticmethod
+    def impute(model, X, resp, rng=None):
+        return gaussian_impute(X, resp, model.means_, model.precisions_cholesky_, model.covariance_type, rng)
+
+
+register_missing_steps(GaussianMixture, GaussianMissingSteps)
+
+# %% ../nbs/10_missing.ipynb #2d7fd4f8
 def bernoulli_observed_log_prob(X, probs, out=None):
     """@eq-bernoulli-observed: sum over the observed entries j of x_ij log p_kj + (1 - x_ij) log(1 - p_kj),
     shape (n, k): two GEMMs, with x_ij = 0 and o_ij = 0 at a missing entry."""
@@ -187,13 +254,51 @@ def missing_weight(X, resp):
         return np.zeros((resp.shape[1], X.shape[1]))
     return resp.T @ missing
 
-# %% ../nbs/10_missing.ipynb #fb22ea9f
+# %% ../nbs/10_missing.ipynb #b8f0dc1b
+class BernoulliMissingSteps:
+    "What [chapter 04](04_bernoulli.ipynb)'s `BernoulliMixture` hooks call for rows with missing entries."
+    log_prob = staticmethod(lambda model, X, out=None: bernoulli_observed_log_prob(X, model.probs_, out))
+    missing_weight = staticmethod(missing_weight)
+
+    @staticmethod
+    def impute(model, X, resp, rng=None):
+        "Each NaN filled by sum_k gamma_ik p_kj, or a 0/1 draw from component z_i ~ gamma_i (`rng`)."
+        if rng is None:
+            filled = resp @ model.probs_
+        else:
+            filled = (rng.random(X.shape) < model.probs_[_draw_components(resp, rng)]).astype(float)
+        return np.where(np.isnan(X), filled, X)
+
+
+class CategoricalMissingSteps:
+    "What [chapter 04](04_bernoulli.ipynb)'s `CategoricalMixture` hooks call for rows with missing entries."
+    missing_weight = staticmethod(missing_weight)
+
+    @staticmethod
+    def impute(model, X, resp, rng=None):
+        "Each NaN code filled by its most probable category under sum_k gamma_ik theta_kjc, or a draw (`rng`)."
+        filled = np.array(X, dtype=float)
+        for j, theta in enumerate(model.probs_):               # a loop over features, not rows
+            missing = np.flatnonzero(np.isnan(X[:, j]))
+            predictive = resp[missing] @ theta                   # (rows, c_j), rows summing to one
+            filled[missing, j] = (predictive.argmax(axis=1) if rng is None else _draw_components(predictive, rng))
+        return filled
+
+
+register_missing_steps(BernoulliMixture, BernoulliMissingSteps)
+register_missing_steps(CategoricalMixture, CategoricalMissingSteps)
+
+# %% ../nbs/10_missing.ipynb #622edff6
+def _draw_components(resp, rng):
+    "One component per row, z_i ~ Categorical(gamma_i), by inverse CDF: shape (n,)."
+    return np.minimum((rng.random(len(resp))[:, None] > np.cumsum(resp, axis=1)).sum(axis=1), resp.shape[1] - 1)
+
+
 def gaussian_impute(X, resp, means, precisions_cholesky, covariance_type, rng=None):
     """X (n, d) with each NaN filled: @eq-imputation-mean, sum_k gamma_ik E[x_m | x_o, z = k], or, given a
     Generator `rng`, @eq-imputation-draw: z_i ~ gamma_i, then x_m ~ N(E[x_m | x_o, z_i], C_i,z_i)."""
     out = np.array(X, dtype=float)
-    labels = None if rng is None else (rng.random(len(X))[:, None] > np.cumsum(resp, axis=1)).sum(axis=1)
-    labels = None if labels is None else np.minimum(labels, resp.shape[1] - 1)
+    labels = None if rng is None else _draw_components(resp, rng)
     for start, stop, _, filled, groups in conditional_chunks(X, means, precisions_cholesky, covariance_type):
         if rng is None:
             completed = np.einsum("nk,knd->nd", resp[start:stop], filled)
@@ -208,3 +313,62 @@ def gaussian_impute(X, resp, means, precisions_cholesky, covariance_type, rng=No
         block = out[start:stop]
         block[np.isnan(block)] = completed[np.isnan(block)]
     return out
+
+# %% ../nbs/10_missing.ipynb #1493b4c9
+class MixtureImputer:
+    """Fill missing entries (NaN) from a mixture fitted to the incomplete rows, with scikit-learn's
+    transformer API (`fit`, `transform`, `fit_transform`; usable in a `Pipeline`).
+
+    `mixture`: an unfitted `GaussianMixture`, `BernoulliMixture` or `CategoricalMixture` (default
+    `GaussianMixture()`); `fit`
+    fits a copy of it with `nan_policy="omit"`, kept as `mixture_`. `transform` fills each missing entry
+    with its conditional mean @eq-imputation-mean, or, with `sample_posterior=True`, with a draw from
+    the conditional distribution (a component from the row's responsibilities, then the missing entries
+    given it: @eq-imputation-draw), for multiple imputation: call it again for another draw.
+    Observed entries are returned unchanged; a row with nothing observed gets the mixture's mean (or a
+    draw from the mixture)."""
+
+    def __init__(self, mixture=None, *, sample_posterior=False, random_state=None):
+        self.mixture = mixture
+        self.sample_posterior = sample_posterior
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        "The constructor's parameters as a dict."
+        return {"mixture": self.mixture, "sample_posterior": self.sample_posterior,
+                "random_state": self.random_state}
+
+    def set_params(self, **params):
+        "Set constructor parameters by name; returns self."
+        for name, value in params.items():
+            if name not in self.get_params():
+                raise ValueError(f"Invalid parameter {name!r} for MixtureImputer; valid parameters are "
+                                 f"{sorted(self.get_params())}")
+            setattr(self, name, value)
+        return self
+
+    def fit(self, X, y=None):
+        "Fit a copy of `mixture` with nan_policy='omit' to X (n, d), NaN where missing. Returns self."
+        template = GaussianMixture() if self.mixture is None else self.mixture
+        if not isinstance(template, (GaussianMixture, BernoulliMixture, CategoricalMixture)):
+            raise TypeError(f"mixture must be a GaussianMixture, BernoulliMixture or CategoricalMixture; got "
+                            f"{type(template).__name__}")
+        if not isinstance(self.sample_posterior, (bool, np.bool_)):
+            raise TypeError(f"sample_posterior must be True or False; got {self.sample_posterior!r}")
+        self.mixture_ = type(template)(**{**template.get_params(), "nan_policy": "omit"}).fit(X)
+        self.n_features_in_ = self.mixture_.n_features_in_
+        self._rng = check_random_state(self.random_state)
+        return self
+
+    def transform(self, X):
+        "X with every NaN filled (a new array, shape (n, d))."
+        if not hasattr(self, "mixture_"):
+            raise NotFittedError("This MixtureImputer instance is not fitted yet. Call 'fit' with "
+                                 "appropriate arguments before using this estimator.")
+        X = self.mixture_._check_X(X, reset=False)
+        rng = self._rng if self.sample_posterior else None
+        return missing_steps(self.mixture_).impute(self.mixture_, X, self.mixture_.predict_proba(X), rng)
+
+    def fit_transform(self, X, y=None):
+        "`fit(X).transform(X)`."
+        return self.fit(X).transform(X)

@@ -416,3 +416,16 @@ def test_imputer_errors():
         MixtureImputer().set_params(n_components=2)
     with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3"):
         MixtureImputer(GaussianMixture(2)).fit(X).transform(X[:, :2])
+
+
+def test_more_than_62_features_take_the_other_pattern_key():
+    "Patterns are keyed by an integer up to d = 62, by their columns beyond: both give the per-row result."
+    rng = np.random.default_rng(23)
+    d, k = 70, 2
+    X = holes(rng.normal(size=(40, d)), 0.1, rng)
+    X[5] = X[6]                                             # two rows with one pattern
+    means = rng.normal(size=(k, d))
+    covariances = np.stack([random_spd(rng, d) for _ in range(k)])
+    U = compute_precision_cholesky(covariances, "full")
+    naive = np.array([[conditional_gaussian(x, means[j], covariances[j])[2] for j in range(k)] for x in X])
+    np.testing.assert_allclose(observed_log_prob(X, means, U, "full"), naive, rtol=0, atol=1e-9)
