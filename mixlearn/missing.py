@@ -7,7 +7,7 @@ __all__ = ['LOG_2PI', 'conditional_gaussian', 'missing_groups', 'schur_terms', '
            'expected_statistics', 'observed_moments', 'GaussianMissingSteps', 'bernoulli_observed_log_prob',
            'missing_weight', 'BernoulliMissingSteps', 'CategoricalMissingSteps', 'gaussian_impute', 'MixtureImputer']
 
-# %% ../nbs/10_missing.ipynb #53f298b2
+# %% ../nbs/10_missing.ipynb #55c3672a
 import numpy as np
 
 from .bernoulli import BernoulliMixture, CategoricalMixture
@@ -15,7 +15,7 @@ from .densities import _as_full_precision_cholesky, _chunk_rows, compute_precisi
 from .em import NotFittedError, check_random_state, missing_steps, register_missing_steps
 from .gaussian import GaussianMixture
 
-# %% ../nbs/10_missing.ipynb #0718b01a
+# %% ../nbs/10_missing.ipynb #d125fce9
 LOG_2PI = np.log(2 * np.pi)
 
 
@@ -34,7 +34,7 @@ def conditional_gaussian(x, mean, covariance):
                           + residual @ np.linalg.solve(S_oo, residual))
     return mean[m] + gain @ residual, S_mm - gain @ S_mo.T, float(log_density)
 
-# %% ../nbs/10_missing.ipynb #e47fdf6f
+# %% ../nbs/10_missing.ipynb #d032becc
 def missing_groups(missing):
     """Rows grouped by how many of their entries are missing, from the mask `missing` (n, d): a list of
     (rows (n_g,), their missing columns (n_g, m)), one per count m >= 1. Complete rows are in none."""
@@ -45,7 +45,7 @@ def missing_groups(missing):
         groups.append((rows, np.nonzero(missing[rows])[1].reshape(len(rows), m)))
     return groups
 
-# %% ../nbs/10_missing.ipynb #025921d3
+# %% ../nbs/10_missing.ipynb #a51f680f
 def schur_terms(precisions, residuals, columns, covariance=True):
     """@eq-schur for rows missing the entries `columns` (n_g, m): residuals delta (f, n_g, d) with zeros at
     the missing entries, precisions Lambda (f, d, d) (f = k, or 1 when the covariance is tied).
@@ -73,7 +73,7 @@ def schur_terms(precisions, residuals, columns, covariance=True):
     h = (C @ u[..., None])[..., 0]
     return C, np.einsum("fna,fna->fn", u, h), h, log_det
 
-# %% ../nbs/10_missing.ipynb #93225c56
+# %% ../nbs/10_missing.ipynb #86c41fa9
 def conditional_chunks(X, means, precisions_cholesky, covariance_type, covariance=True):
     """Every component's view of the rows of X (n, d) (NaN where missing), in chunks of rows: yields
     (start, stop, log N(x_o | mu_k,o, Sigma_k,oo) (rows, k) by @eq-observed-schur, filled (k, rows, d): each
@@ -108,7 +108,7 @@ def conditional_chunks(X, means, precisions_cholesky, covariance_type, covarianc
         log_prob[observed == 0] = 0.0                 # nothing observed: log 1, exactly
         yield start, stop, log_prob, filled, groups
 
-# %% ../nbs/10_missing.ipynb #d267e995
+# %% ../nbs/10_missing.ipynb #e5f1825f
 def observed_log_prob(X, means, precisions_cholesky, covariance_type, out=None):
     """@eq-observed-log-prob: log N(x_i,o | mu_k,o, Sigma_k,oo), shape (n, k), each row's density over its
     observed entries (0 for a row with none). Full and tied: `conditional_chunks`; diagonal and spherical:
@@ -126,7 +126,7 @@ def observed_log_prob(X, means, precisions_cholesky, covariance_type, out=None):
         out[start:stop] = log_prob
     return out
 
-# %% ../nbs/10_missing.ipynb #6026ed2e
+# %% ../nbs/10_missing.ipynb #e6a0db81
 def _conditional_scatter(groups, resp, d, tied):
     """sum_i r_ik C_ik, each C_ik placed in the rows and columns of its row's missing entries: (k, d, d),
     or (1, d, d) when tied (then sum_k r_ik weighs the shared C_i). One `bincount` per group and factor."""
@@ -168,7 +168,7 @@ def expected_statistics(X, resp, means, precisions_cholesky, covariances, covari
     second = second.sum(axis=0) + scatter[0] if covariance_type == "tied" else second + scatter
     return {"counts": counts, "sums": sums, "second": second, "shift": shift}
 
-# %% ../nbs/10_missing.ipynb #e1eeb2a6
+# %% ../nbs/10_missing.ipynb #daece53d
 def observed_moments(X, sample_weight=None):
     """The weighted mean and variance of each column over its observed entries: (means (d,), variances (d,)).
     A column with fewer than two observed entries gets variance 1."""
@@ -180,7 +180,7 @@ def observed_moments(X, sample_weight=None):
     variances = (weights @ np.square(np.where(observed, X - means, 0.0))) / np.where(count > 0, count, 1.0)
     return means, np.where((observed.sum(axis=0) > 1) & (variances > 0), variances, 1.0)
 
-# %% ../nbs/10_missing.ipynb #150d4f3c
+# %% ../nbs/10_missing.ipynb #01fe1290
 def _check_observed_pairs(X, covariance_type):
     "Full and tied covariances need every pair of columns observed together in some row: else an error naming one."
     if covariance_type in ("full", "tied"):
@@ -234,7 +234,7 @@ class GaussianMissingSteps:
 
 register_missing_steps(GaussianMixture, GaussianMissingSteps)
 
-# %% ../nbs/10_missing.ipynb #2d7fd4f8
+# %% ../nbs/10_missing.ipynb #9f2555de
 def bernoulli_observed_log_prob(X, probs, out=None):
     """@eq-bernoulli-observed: sum over the observed entries j of x_ij log p_kj + (1 - x_ij) log(1 - p_kj),
     shape (n, k): two GEMMs, with x_ij = 0 and o_ij = 0 at a missing entry."""
@@ -254,7 +254,7 @@ def missing_weight(X, resp):
         return np.zeros((resp.shape[1], X.shape[1]))
     return resp.T @ missing
 
-# %% ../nbs/10_missing.ipynb #b8f0dc1b
+# %% ../nbs/10_missing.ipynb #28575b1e
 class BernoulliMissingSteps:
     "What [chapter 04](04_bernoulli.ipynb)'s `BernoulliMixture` hooks call for rows with missing entries."
     log_prob = staticmethod(lambda model, X, out=None: bernoulli_observed_log_prob(X, model.probs_, out))
@@ -288,7 +288,7 @@ class CategoricalMissingSteps:
 register_missing_steps(BernoulliMixture, BernoulliMissingSteps)
 register_missing_steps(CategoricalMixture, CategoricalMissingSteps)
 
-# %% ../nbs/10_missing.ipynb #622edff6
+# %% ../nbs/10_missing.ipynb #2334718d
 def _draw_components(resp, rng):
     "One component per row, z_i ~ Categorical(gamma_i), by inverse CDF: shape (n,)."
     return np.minimum((rng.random(len(resp))[:, None] > np.cumsum(resp, axis=1)).sum(axis=1), resp.shape[1] - 1)
@@ -314,7 +314,7 @@ def gaussian_impute(X, resp, means, precisions_cholesky, covariance_type, rng=No
         block[np.isnan(block)] = completed[np.isnan(block)]
     return out
 
-# %% ../nbs/10_missing.ipynb #1493b4c9
+# %% ../nbs/10_missing.ipynb #1da92df9
 class MixtureImputer:
     """Fill missing entries (NaN) from a mixture fitted to the incomplete rows, with scikit-learn's
     transformer API (`fit`, `transform`, `fit_transform`; usable in a `Pipeline`).
