@@ -302,7 +302,9 @@ class GaussianMixture(_CentredStatistics, _GaussianStart, _GaussianSteps, BaseMi
     `learning_decay` (kappa in (0.5, 1]) and `learning_offset` (t0 >= 0) set the step sizes
     eta_t = (t + t0) ** -kappa of stepwise EM in `partial_fit` (chapter 09); `fit` ignores them.
     `nan_policy`: "raise" (NaN in X is an error) or "omit" (NaN entries are missing at random: EM runs on
-    the density of each row's observed entries, and every method reads rows with NaN; chapter 10)."""
+    the density of each row's observed entries, and every method reads rows with NaN from their observed
+    entries; a row with nothing observed gets the mixing weights as responsibilities and log-density 0;
+    chapter 10)."""
 
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None, means_init=None,

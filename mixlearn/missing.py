@@ -46,32 +46,27 @@ def missing_groups(missing):
     return groups
 
 # %% ../nbs/10_missing.ipynb #a51f680f
-def schur_terms(precisions, residuals, columns, covariance=True):
-    """@eq-schur for rows missing the entries `columns` (n_g, m): residuals delta (f, n_g, d) with zeros at
-    the missing entries, precisions Lambda (f, d, d) (f = k, or 1 when the covariance is tied).
+def schur_terms(precisions, weighted, columns):
+    """@eq-schur for rows missing the entries `columns` (n_g, m): `weighted` = Lambda delta (f', n_g, d), delta
+    the rows minus the means with zeros at the missing entries, precisions Lambda (f, d, d) (f = k, or 1 when
+    the covariance is tied; f' = k).
 
     Returns (C, correction, h, log_det): C = (Lambda_mm)^-1 (f, n_g, m, m), the conditional covariance;
     correction = u^T C u (f', n_g) with u = (Lambda delta)_m; h = C u (f', n_g, m), so that
-    E[x_m | x_o] = mu_m - h; log det Lambda_mm (f, n_g). One batched factorisation of size m x m per component
-    and distinct pattern of the rows (per row when every row has its own). `covariance=False` (the
-    E-step): C and h are None, and the correction comes from a solve with the Cholesky factor instead."""
-    d = residuals.shape[-1]
-    if d <= 62:                              # a pattern as one integer: sum_j 2^j over its missing columns
+    E[x_m | x_o] = mu_m - h; log det Lambda_mm (f, n_g). One batched factorisation and inverse of size m x m
+    per component and distinct pattern of the rows (per row only when every row has its own)."""
+    if weighted.shape[-1] <= 62:             # a pattern as one integer: sum_j 2^j over its missing columns
         first, which = np.unique(np.left_shift(1, columns).sum(axis=1), return_index=True, return_inverse=True)[1:]
         patterns = columns[first]
     else:
         patterns, which = np.unique(columns, axis=0, return_inverse=True)   # rows sharing holes share Lambda_mm
     which = which.reshape(-1)
     block = precisions[:, patterns[:, :, None], patterns[:, None, :]]         # Lambda_mm, (f, patterns, m, m)
-    cholesky = np.linalg.cholesky(block)
-    log_det = 2.0 * np.log(np.diagonal(cholesky, axis1=-2, axis2=-1)).sum(axis=-1)[:, which]
-    u = np.take_along_axis(residuals @ precisions, columns[None], axis=2)    # (Lambda delta)_m, (f', n_g, m)
-    if not covariance:                                                       # u^T C u = |L^-1 u|^2
-        y = np.linalg.solve(cholesky[:, which], u[..., None])[..., 0]
-        return None, np.einsum("fna,fna->fn", y, y), None, log_det
-    C = np.linalg.inv(block)[:, which]                                       # Lambda_mm^-1 per row
-    h = (C @ u[..., None])[..., 0]
-    return C, np.einsum("fna,fna->fn", u, h), h, log_det
+    log_det = 2.0 * np.log(np.diagonal(np.linalg.cholesky(block), axis1=-2, axis2=-1)).sum(axis=-1)[:, which]
+    C = np.linalg.inv(block)[:, which]                                       # Lambda_mm^-1, per row
+    u = np.take_along_axis(weighted, columns[None], axis=2)                  # (Lambda delta)_m
+    h = np.einsum("...ab,...b->...a", C, u)
+    return C, np.einsum("...a,...a->...", u, h), h, log_det
 
 # %% ../nbs/10_missing.ipynb #86c41fa9
 def conditional_chunks(X, means, precisions_cholesky, covariance_type, covariance=True):
@@ -94,10 +89,11 @@ def conditional_chunks(X, means, precisions_cholesky, covariance_type, covarianc
         residuals = np.where(miss, 0.0, X[start:stop] - means[:, None, :])     # delta, (k, rows, d)
         projected = residuals @ U
         quadratic = np.einsum("knd,knd->kn", projected, projected)            # delta^T Lambda delta
+        weighted = projected @ np.swapaxes(U, -1, -2)                          # Lambda delta
         log_det = np.zeros((k, stop - start))                                 # log det Lambda_mm
         filled, groups = (residuals + means[:, None, :], []) if covariance else (None, None)
         for rows, columns in missing_groups(miss):
-            C, correction, h, log_det_block = schur_terms(precisions, residuals[:, rows], columns, covariance)
+            C, correction, h, log_det_block = schur_terms(precisions, weighted[:, rows], columns)
             quadratic[:, rows] -= correction
             log_det[:, rows] += log_det_block
             if covariance:
@@ -324,7 +320,9 @@ class MixtureImputer:
     fits a copy of it with `nan_policy="omit"`, kept as `mixture_`. `transform` fills each missing entry
     with its conditional mean @eq-imputation-mean, or, with `sample_posterior=True`, with a draw from
     the conditional distribution (a component from the row's responsibilities, then the missing entries
-    given it: @eq-imputation-draw), for multiple imputation: call it again for another draw.
+    given it: @eq-imputation-draw), for multiple imputation: call it again for another draw. The draws are
+    given the fitted parameters; for imputations that also carry their uncertainty, refit on bootstrap
+    samples of the rows (different `random_state`s) and draw from each.
     Observed entries are returned unchanged; a row with nothing observed gets the mixture's mean (or a
     draw from the mixture)."""
 
